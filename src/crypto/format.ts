@@ -1,0 +1,287 @@
+// Chunked, seekable AEAD stream (format v1) on AES-256-GCM. The byte layout is specified in
+// docs/FORMAT.md; size arithmetic here is pure, the transforms only move bytes and call WebCrypto.
+
+/** Plaintext bytes per package; only the final package may be shorter. */
+export const PACKAGE_SIZE = 65536;
+
+const VERSION = 1;
+const FLAG_FINAL = 0x01;
+const STREAM_RANDOM_SIZE = 8;
+// version u8 | flags u8 | payload length u32 BE | stream random (8)
+const HEADER_SIZE = 2 + 4 + STREAM_RANDOM_SIZE;
+const TAG_SIZE = 16;
+const OVERHEAD = HEADER_SIZE + TAG_SIZE;
+const PACKAGE_CIPHER_SIZE = PACKAGE_SIZE + OVERHEAD;
+// The package index is the u32 tail of the GCM nonce: it must never wrap.
+const MAX_PACKAGES = 2 ** 32;
+// Several WebCrypto calls in flight hide their latency behind stream plumbing; completed
+// packages leave in batches so each output chunk carries several packages.
+const PIPELINE_DEPTH = 8;
+const BATCH = 4;
+
+export class FormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FormatError';
+  }
+}
+
+export async function importKey(raw: Uint8Array): Promise<CryptoKey> {
+  if (raw.length !== 32) throw new RangeError('AES-256 key must be 32 bytes');
+  return crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+export function ciphertextSize(plaintextSize: number): number {
+  return plaintextSize + packageCount(plaintextSize) * OVERHEAD;
+}
+
+export function plaintextSize(ciphertextSize: number): number {
+  if (Number.isSafeInteger(ciphertextSize) && ciphertextSize >= 0) {
+    const full = Math.floor(ciphertextSize / PACKAGE_CIPHER_SIZE);
+    const rest = ciphertextSize % PACKAGE_CIPHER_SIZE;
+    if (rest === 0 && full > 0) return full * PACKAGE_SIZE;
+    if (rest === OVERHEAD && full === 0) return 0; // the empty stream
+    if (rest > OVERHEAD) return full * PACKAGE_SIZE + rest - OVERHEAD;
+  }
+  throw new FormatError(`impossible ciphertext size ${ciphertextSize}`);
+}
+
+export interface CipherRange {
+  firstPackage: number;
+  lastPackage: number;
+  /** First ciphertext byte to read (start of firstPackage). */
+  cipherStart: number;
+  /** Last ciphertext byte to read, inclusive (end of lastPackage). */
+  cipherEnd: number;
+  /** Plaintext bytes to drop at the start of firstPackage. */
+  skip: number;
+  /** Plaintext bytes to emit. */
+  length: number;
+  /** lastPackage is the object's final package (pass through to decryptStream). */
+  expectFinalAtEnd: boolean;
+}
+
+/** Ciphertext bytes and decryptStream options for plaintext bytes plainStart..plainEndInclusive. */
+export function cipherRangeFor(plainStart: number, plainEndInclusive: number, plaintextSize: number): CipherRange {
+  const valid =
+    Number.isSafeInteger(plainStart) &&
+    Number.isSafeInteger(plainEndInclusive) &&
+    0 <= plainStart &&
+    plainStart <= plainEndInclusive &&
+    plainEndInclusive < plaintextSize;
+  if (!valid) throw new RangeError(`range ${plainStart}-${plainEndInclusive} outside ${plaintextSize} bytes`);
+  const firstPackage = Math.floor(plainStart / PACKAGE_SIZE);
+  const lastPackage = Math.floor(plainEndInclusive / PACKAGE_SIZE);
+  return {
+    firstPackage,
+    lastPackage,
+    cipherStart: firstPackage * PACKAGE_CIPHER_SIZE,
+    cipherEnd: Math.min((lastPackage + 1) * PACKAGE_CIPHER_SIZE, ciphertextSize(plaintextSize)) - 1,
+    skip: plainStart - firstPackage * PACKAGE_SIZE,
+    length: plainEndInclusive - plainStart + 1,
+    expectFinalAtEnd: lastPackage === packageCount(plaintextSize) - 1,
+  };
+}
+
+function packageCount(plaintextSize: number): number {
+  if (!Number.isSafeInteger(plaintextSize) || plaintextSize < 0) throw new RangeError(`invalid size ${plaintextSize}`);
+  return Math.max(1, Math.ceil(plaintextSize / PACKAGE_SIZE)); // the empty stream is one empty package
+}
+
+function header(payloadLength: number, final: boolean, streamRandom: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(HEADER_SIZE);
+  bytes[0] = VERSION;
+  bytes[1] = final ? FLAG_FINAL : 0;
+  new DataView(bytes.buffer).setUint32(2, payloadLength);
+  bytes.set(streamRandom, 6);
+  return bytes;
+}
+
+// nonce = stream random || package index (u32 BE); associated data = header || caller aad.
+function gcmParams(head: Uint8Array, index: number, aad: Uint8Array): SubtleCryptoEncryptAlgorithm {
+  const iv = new Uint8Array(12);
+  iv.set(head.subarray(6, HEADER_SIZE));
+  new DataView(iv.buffer).setUint32(8, index);
+  const additionalData = new Uint8Array(HEADER_SIZE + aad.length);
+  additionalData.set(head.subarray(0, HEADER_SIZE));
+  additionalData.set(aad, HEADER_SIZE);
+  return { name: 'AES-GCM', iv, additionalData, tagLength: TAG_SIZE * 8 };
+}
+
+// Rejections are re-raised in order by whoever awaits the promise; this only keeps packages
+// behind a failed one from being reported as unhandled rejections.
+function ignore(): void {}
+
+export function encryptStream(
+  key: CryptoKey,
+  opts: { aad: Uint8Array; streamRandom?: Uint8Array },
+): TransformStream<Uint8Array, Uint8Array> {
+  const streamRandom = opts.streamRandom ?? crypto.getRandomValues(new Uint8Array(STREAM_RANDOM_SIZE));
+  if (streamRandom.length !== STREAM_RANDOM_SIZE) throw new RangeError('streamRandom must be 8 bytes');
+  // WebCrypto copies its inputs before encrypt() returns, so one buffer serves every package.
+  const pending = new Uint8Array(PACKAGE_SIZE);
+  let filled = 0;
+  let index = 0;
+  const sealed: { header: Uint8Array; body: Promise<ArrayBuffer> }[] = [];
+
+  function seal(payload: Uint8Array, final: boolean): void {
+    if (index === MAX_PACKAGES) throw new FormatError('stream too long');
+    const head = header(payload.length, final, streamRandom);
+    const body = crypto.subtle.encrypt(gcmParams(head, index, opts.aad), key, payload);
+    body.catch(ignore);
+    sealed.push({ header: head, body });
+    index++;
+  }
+
+  async function emit(controller: TransformStreamDefaultController<Uint8Array>, keep: number): Promise<void> {
+    while (sealed.length > keep) {
+      const batch = sealed.splice(0, Math.min(BATCH, sealed.length - keep));
+      const bodies = await Promise.all(batch.map((p) => p.body));
+      const out = new Uint8Array(bodies.reduce((n, b) => n + HEADER_SIZE + b.byteLength, 0));
+      let at = 0;
+      batch.forEach((p, i) => {
+        out.set(p.header, at);
+        out.set(new Uint8Array(bodies[i]), at + HEADER_SIZE);
+        at += HEADER_SIZE + bodies[i].byteLength;
+      });
+      controller.enqueue(out);
+    }
+  }
+
+  return new TransformStream({
+    async transform(chunk, controller) {
+      let at = 0;
+      while (at < chunk.length) {
+        // A full package is sealed only once a later byte exists: the last one must be FINAL.
+        if (filled === PACKAGE_SIZE) {
+          seal(pending, false);
+          filled = 0;
+        }
+        if (filled === 0 && chunk.length - at > PACKAGE_SIZE) {
+          seal(chunk.subarray(at, at + PACKAGE_SIZE), false);
+          at += PACKAGE_SIZE;
+        } else {
+          const n = Math.min(PACKAGE_SIZE - filled, chunk.length - at);
+          pending.set(chunk.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+        }
+        if (sealed.length >= PIPELINE_DEPTH) await emit(controller, PIPELINE_DEPTH - BATCH);
+      }
+    },
+    async flush(controller) {
+      seal(pending.subarray(0, filled), true);
+      await emit(controller, 0);
+    },
+  });
+}
+
+export interface DecryptOptions {
+  /** Associated data the stream was encrypted with. */
+  aad: Uint8Array;
+  /** Index of the first package in the input (default 0). */
+  firstPackage?: number;
+  /** Index of the last package the input may hold (default: read until the final package). */
+  lastPackage?: number;
+  /** The input ends with the object's final package. */
+  expectFinalAtEnd: boolean;
+  /** Plaintext bytes to drop before emitting (default 0). */
+  skip?: number;
+  /** Plaintext bytes to emit after skip (default: all). */
+  length?: number;
+}
+
+export function decryptStream(key: CryptoKey, opts: DecryptOptions): TransformStream<Uint8Array, Uint8Array> {
+  const lastPackage = opts.lastPackage ?? Infinity;
+  let skip = opts.skip ?? 0;
+  let remaining = opts.length ?? Infinity;
+  // A package split across input chunks is assembled here; whole packages are used in place.
+  const assembly = new Uint8Array(PACKAGE_CIPHER_SIZE);
+  let filled = 0;
+  let size = 0; // of the package being assembled, known once its header is complete
+  let index = opts.firstPackage ?? 0;
+  let finalSeen = false;
+  let streamRandom: Uint8Array | undefined;
+  const opened: Promise<ArrayBuffer>[] = [];
+
+  // Validates a header and returns its package's size in bytes.
+  function packageSize(head: Uint8Array): number {
+    if (head[0] !== VERSION) throw new FormatError(`unsupported version ${head[0]}`);
+    const flags = head[1];
+    const length = new DataView(head.buffer, head.byteOffset, HEADER_SIZE).getUint32(2);
+    const final = flags === FLAG_FINAL;
+    const validLength = final ? length <= PACKAGE_SIZE && (length > 0 || index === 0) : length === PACKAGE_SIZE;
+    if ((flags & ~FLAG_FINAL) !== 0 || !validLength) throw new FormatError(`package ${index}: invalid header`);
+    return length + OVERHEAD;
+  }
+
+  function open(pkg: Uint8Array): void {
+    const head = pkg.subarray(0, HEADER_SIZE);
+    const final = head[1] === FLAG_FINAL;
+    if (final && !(opts.expectFinalAtEnd && (opts.lastPackage === undefined || index === opts.lastPackage))) {
+      throw new FormatError(`package ${index}: unexpected final package`);
+    }
+    // All packages of one stream share the random; a package spliced in from another stream
+    // under the same key would otherwise authenticate.
+    const random = head.slice(6);
+    const expected = streamRandom ?? random;
+    if (!random.every((b, i) => b === expected[i])) throw new FormatError(`package ${index}: from another stream`);
+    streamRandom = expected;
+    const n = index;
+    const plain = crypto.subtle.decrypt(gcmParams(head, n, opts.aad), key, pkg.subarray(HEADER_SIZE)).catch(() => {
+      throw new FormatError(`package ${n}: authentication failed`);
+    });
+    plain.catch(ignore);
+    opened.push(plain);
+    index++;
+    finalSeen = final;
+  }
+
+  async function emit(controller: TransformStreamDefaultController<Uint8Array>, keep: number): Promise<void> {
+    while (opened.length > keep) {
+      let plain = new Uint8Array(await opened.shift()!);
+      const drop = Math.min(skip, plain.length);
+      skip -= drop;
+      plain = plain.subarray(drop, drop + Math.min(plain.length - drop, remaining));
+      remaining -= plain.length;
+      if (plain.length > 0) controller.enqueue(plain);
+    }
+  }
+
+  return new TransformStream({
+    async transform(chunk, controller) {
+      let at = 0;
+      while (at < chunk.length) {
+        if (finalSeen) throw new FormatError('unexpected data after final package');
+        if (index > lastPackage) throw new FormatError(`unexpected data after package ${lastPackage}`);
+        const available = chunk.length - at;
+        if (filled === 0 && available >= HEADER_SIZE) size = packageSize(chunk.subarray(at, at + HEADER_SIZE));
+        if (filled === 0 && size !== 0 && available >= size) {
+          open(chunk.subarray(at, at + size));
+          at += size;
+          size = 0;
+        } else {
+          const n = Math.min((size === 0 ? HEADER_SIZE : size) - filled, available);
+          assembly.set(chunk.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+          if (size === 0 && filled === HEADER_SIZE) size = packageSize(assembly.subarray(0, HEADER_SIZE));
+          if (filled === size) {
+            open(assembly.subarray(0, size));
+            filled = size = 0;
+          }
+        }
+        if (opened.length >= PIPELINE_DEPTH) await emit(controller, PIPELINE_DEPTH - BATCH);
+      }
+    },
+    async flush(controller) {
+      await emit(controller, 0);
+      const short =
+        filled > 0 ||
+        (opts.expectFinalAtEnd && !finalSeen) ||
+        (opts.lastPackage !== undefined && index <= opts.lastPackage) ||
+        (Number.isFinite(remaining) && remaining > 0);
+      if (short) throw new FormatError('truncated');
+    },
+  });
+}

@@ -1,0 +1,23 @@
+// Bindings and variables of the worker, carried by Hono's generics (no casts at use sites).
+
+export interface Bindings {
+  /** All object data (ciphertext), one R2 bucket for every S3 bucket. */
+  BLOBS: R2Bucket;
+  /** Buckets, object metadata, sealed keys. Schema: migrations/, docs/SCHEMA.md. */
+  DB: D1Database;
+  /** Credentials: "AKID:SECRET" pairs separated by commas or newlines (a secret in production). */
+  CREDENTIALS?: string;
+  /** Region reported by GetBucketLocation and accepted in SigV4 scopes. */
+  REGION?: string;
+  /** Comma-separated host suffixes: a request to <bucket>.<suffix> addresses <bucket>. */
+  VIRTUAL_HOST_SUFFIXES?: string;
+}
+
+export interface Variables {
+  requestId: string;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}

@@ -1,0 +1,44 @@
+// Where a request points: bucket and key from path-style or virtual-hosted-style addressing.
+import { S3Error } from './errors';
+
+export interface Address {
+  bucket: string | null;
+  key: string | null;
+}
+
+/**
+ * The request path exactly as the client sent it. URL parsers resolve "." and ".." segments, but
+ * in S3 they are part of object keys ("a/../b" is a key), so the path is cut from the raw URL text.
+ */
+export function rawPath(requestUrl: string): string {
+  const afterScheme = requestUrl.indexOf('//') + 2;
+  const pathStart = requestUrl.indexOf('/', afterScheme);
+  if (pathStart < 0) return '/';
+  const end = requestUrl.search(/[?#]/);
+  return requestUrl.slice(pathStart, end < pathStart ? undefined : end);
+}
+
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new S3Error('InvalidURI', 'Could not parse the specified URI.');
+  }
+}
+
+/** `suffixes`: host suffixes under which `<bucket>.<suffix>` names a bucket (virtual-hosted style). */
+export function parseAddress(requestUrl: string, host: string, suffixes: readonly string[]): Address {
+  const path = rawPath(requestUrl);
+  const hostname = host.replace(/:\d+$/, '').toLowerCase();
+  const suffix = suffixes.find((s) => hostname.endsWith(`.${s}`));
+  if (suffix) {
+    const bucket = hostname.slice(0, -suffix.length - 1);
+    const key = path.length > 1 ? decodePath(path.slice(1)) : null;
+    return { bucket, key };
+  }
+  const slash = path.indexOf('/', 1);
+  if (path.length <= 1) return { bucket: null, key: null };
+  if (slash < 0) return { bucket: decodePath(path.slice(1)), key: null };
+  const key = path.slice(slash + 1);
+  return { bucket: decodePath(path.slice(1, slash)), key: key ? decodePath(key) : null };
+}

@@ -1,0 +1,121 @@
+// The S3 endpoint: authenticate, parse the request into one operation, dispatch, render errors.
+import { Hono } from 'hono';
+import type { AppEnv, Bindings } from '../env';
+import { ObjectService } from '../service/objects';
+import { BlobStore } from '../storage/blobs';
+import { MetadataStore } from '../storage/metadata';
+import { parseAddress, rawPath } from './address';
+import { authenticate } from './auth/sigv4';
+import type { S3Request } from './context';
+import { S3Error, isS3Error, renderError } from './errors';
+import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
+import { deleteObjects } from './handlers/delete-objects';
+import { listObjects, listObjectsV2 } from './handlers/list';
+import { deleteObject, getObject, putObject } from './handlers/objects';
+import { type Operation, parseOperation } from './operation';
+
+/** "AKID:SECRET" pairs separated by commas, whitespace or newlines. */
+export function parseCredentials(config: string | undefined): Map<string, string> {
+  const pairs = new Map<string, string>();
+  for (const entry of (config ?? '').split(/[\s,]+/)) {
+    const colon = entry.indexOf(':');
+    if (colon > 0) pairs.set(entry.slice(0, colon), entry.slice(colon + 1));
+  }
+  return pairs;
+}
+
+export function objectService(env: Bindings): ObjectService {
+  return new ObjectService(new MetadataStore(env.DB), new BlobStore(env.BLOBS));
+}
+
+function dispatch(op: Operation, req: S3Request): Promise<Response> {
+  switch (op.kind) {
+    case 'ListBuckets':
+      return listBuckets(req);
+    case 'CreateBucket':
+      return createBucket(req, op.bucket);
+    case 'HeadBucket':
+      return headBucket(req, op.bucket);
+    case 'DeleteBucket':
+      return deleteBucket(req, op.bucket);
+    case 'GetBucketLocation':
+      return getBucketLocation(req, op.bucket);
+    case 'GetBucketVersioning':
+      return getBucketVersioning(req, op.bucket);
+    case 'ListObjects':
+      return listObjects(req, op.bucket);
+    case 'ListObjectsV2':
+      return listObjectsV2(req, op.bucket);
+    case 'DeleteObjects':
+      return deleteObjects(req, op.bucket);
+    case 'PutObject':
+      return putObject(req, op.bucket, op.key);
+    case 'GetObject':
+      return getObject(req, op.bucket, op.key, false);
+    case 'HeadObject':
+      return getObject(req, op.bucket, op.key, true);
+    case 'DeleteObject':
+      return deleteObject(req, op.bucket, op.key);
+    default:
+      return op satisfies never;
+  }
+}
+
+const newRequestId = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
+
+export const app = new Hono<AppEnv>();
+
+app.all('*', async (c) => {
+  const requestId = newRequestId();
+  c.set('requestId', requestId);
+  const request = c.req.raw;
+  const url = new URL(request.url);
+  let response: Response;
+  try {
+    const region = c.env.REGION || 'us-east-1';
+    const suffixes = (c.env.VIRTUAL_HOST_SUFFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const address = parseAddress(request.url, request.headers.get('host') ?? url.host, suffixes);
+    const credentials = parseCredentials(c.env.CREDENTIALS);
+    const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date() });
+    const op = parseOperation(request.method, address, url.searchParams);
+    response = await dispatch(op, { c, request, url, auth, objects: objectService(c.env), region });
+  } catch (e) {
+    const err = isS3Error(e) ? e : internalError(e);
+    response = renderError(err, rawPath(request.url), requestId, request.method);
+    await discardBody(request);
+  }
+  response.headers.set('x-amz-request-id', requestId);
+  response.headers.set('x-amz-id-2', requestId);
+  return response;
+});
+
+/** Bytes of an unread request body worth reading before an error answer (S3 clients see a reset otherwise). */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Reads and drops a body the handler never read, so the client can finish sending and read the error
+ * instead of a connection reset; bodies larger than DISCARD_LIMIT are cut off.
+ */
+async function discardBody(request: Request): Promise<void> {
+  if (!request.body || request.body.locked) return;
+  const reader = request.body.getReader();
+  try {
+    for (let read = 0; read < DISCARD_LIMIT; ) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      read += value.length;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away: nothing to answer.
+  }
+}
+
+function internalError(e: unknown): S3Error {
+  // Logged without the request: bodies and headers may carry secrets.
+  console.error('internal error', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  return new S3Error('InternalError', 'We encountered an internal error. Please try again.');
+}

@@ -1,0 +1,19 @@
+// What every operation handler receives.
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import type { ObjectService } from '../service/objects';
+import type { AuthContext } from './auth/sigv4';
+
+export interface S3Request {
+  c: Context<AppEnv>;
+  request: Request;
+  url: URL;
+  auth: AuthContext;
+  objects: ObjectService;
+  region: string;
+}
+
+/** The owner shown in listings: this service is single-tenant, so one fixed owner. */
+export const OWNER = { ID: '6564676573736500000000000000000000000000000000000000000000000000', DisplayName: 'edge-sse' };
+
+export const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,0 +1,63 @@
+// ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning.
+import { OWNER, iso, type S3Request } from '../context';
+import { S3Error } from '../errors';
+import { validateBucketName } from '../names';
+import { readUploadText } from '../upload';
+import { parseXml, xmlDocument } from '../xml';
+
+const xml = (body: string, status = 200) => new Response(body, { status, headers: { 'content-type': 'application/xml' } });
+
+export async function listBuckets({ objects }: S3Request): Promise<Response> {
+  const buckets = await objects.buckets();
+  return xml(
+    xmlDocument('ListAllMyBucketsResult', {
+      Owner: OWNER,
+      Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: iso(b.createdAt) })) },
+    }),
+  );
+}
+
+export async function createBucket({ request, auth, objects, region }: S3Request, bucket: string): Promise<Response> {
+  validateBucketName(bucket);
+  rejectUnsupportedAcl(request.headers);
+  const text = await readUploadText(request, auth.payload);
+  if (text.trim()) {
+    const doc = parseXml(text) as { CreateBucketConfiguration?: { LocationConstraint?: unknown } };
+    const constraint = doc.CreateBucketConfiguration?.LocationConstraint;
+    if (typeof constraint === 'string' && constraint !== '' && constraint !== region) {
+      throw new S3Error('InvalidLocationConstraint', `The specified location-constraint is not valid: this endpoint serves ${region}.`);
+    }
+  }
+  if (!(await objects.createBucket(bucket))) {
+    throw new S3Error('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: bucket });
+  }
+  return new Response(null, { status: 200, headers: { Location: `/${bucket}` } });
+}
+
+export async function headBucket({ objects, region }: S3Request, bucket: string): Promise<Response> {
+  await objects.requireBucket(bucket);
+  return new Response(null, { status: 200, headers: { 'x-amz-bucket-region': region } });
+}
+
+export async function deleteBucket({ objects }: S3Request, bucket: string): Promise<Response> {
+  await objects.deleteBucket(bucket);
+  return new Response(null, { status: 204 });
+}
+
+export async function getBucketLocation({ objects, region }: S3Request, bucket: string): Promise<Response> {
+  await objects.requireBucket(bucket);
+  // us-east-1 is reported as an empty constraint, as S3 does.
+  return xml(xmlDocument('LocationConstraint', region === 'us-east-1' ? '' : region));
+}
+
+export async function getBucketVersioning({ objects }: S3Request, bucket: string): Promise<Response> {
+  await objects.requireBucket(bucket);
+  return xml(xmlDocument('VersioningConfiguration', {}));
+}
+
+/** Canned ACLs are accepted and ignored (single tenant, everything private); grants are not supported. */
+export function rejectUnsupportedAcl(headers: Headers): void {
+  for (const name of headers.keys()) {
+    if (name.startsWith('x-amz-grant-')) throw new S3Error('NotImplemented', `The ${name} header is not supported: access is single-tenant.`);
+  }
+}

@@ -1,0 +1,81 @@
+// A typed parse of each request into exactly one S3 operation (dispatched exhaustively in app.ts).
+import type { Address } from './address';
+import { S3Error } from './errors';
+
+type BucketOp<K extends string> = { kind: K; bucket: string };
+type ObjectOp<K extends string> = { kind: K; bucket: string; key: string };
+
+export type Operation =
+  | { kind: 'ListBuckets' }
+  | BucketOp<'CreateBucket'>
+  | BucketOp<'HeadBucket'>
+  | BucketOp<'DeleteBucket'>
+  | BucketOp<'GetBucketLocation'>
+  | BucketOp<'GetBucketVersioning'>
+  | BucketOp<'ListObjects'>
+  | BucketOp<'ListObjectsV2'>
+  | BucketOp<'DeleteObjects'>
+  | ObjectOp<'PutObject'>
+  | ObjectOp<'GetObject'>
+  | ObjectOp<'HeadObject'>
+  | ObjectOp<'DeleteObject'>;
+
+/** Query parameters that select an S3 sub-resource; any not handled below is NotImplemented. */
+const SUBRESOURCES = [
+  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering',
+  'inventory', 'legal-hold', 'lifecycle', 'location', 'logging', 'metrics', 'notification', 'object-lock',
+  'ownershipControls', 'partNumber', 'policy', 'policyStatus', 'publicAccessBlock', 'replication',
+  'requestPayment', 'restore', 'retention', 'select', 'tagging', 'torrent', 'uploadId', 'uploads',
+  'versionId', 'versioning', 'versions', 'website',
+];
+
+export function parseOperation(method: string, address: Address, query: URLSearchParams): Operation {
+  const sub = SUBRESOURCES.filter((s) => query.has(s));
+  const { bucket, key } = address;
+  const none = sub.length === 0;
+  const only = (name: string) => sub.length === 1 && sub[0] === name;
+
+  if (bucket === null) {
+    if (method === 'GET' && none) return { kind: 'ListBuckets' };
+  } else if (key === null) {
+    switch (method) {
+      case 'PUT':
+        if (none) return { kind: 'CreateBucket', bucket };
+        break;
+      case 'HEAD':
+        if (none) return { kind: 'HeadBucket', bucket };
+        break;
+      case 'DELETE':
+        if (none) return { kind: 'DeleteBucket', bucket };
+        break;
+      case 'GET':
+        if (only('location')) return { kind: 'GetBucketLocation', bucket };
+        if (only('versioning')) return { kind: 'GetBucketVersioning', bucket };
+        if (none) return { kind: query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', bucket };
+        break;
+      case 'POST':
+        if (only('delete')) return { kind: 'DeleteObjects', bucket };
+        break;
+    }
+  } else {
+    switch (method) {
+      case 'PUT':
+        if (none) return { kind: 'PutObject', bucket, key };
+        break;
+      case 'GET':
+        if (none) return { kind: 'GetObject', bucket, key };
+        break;
+      case 'HEAD':
+        if (none) return { kind: 'HeadObject', bucket, key };
+        break;
+      case 'DELETE':
+        if (none) return { kind: 'DeleteObject', bucket, key };
+        break;
+    }
+  }
+  if (!['GET', 'HEAD', 'PUT', 'POST', 'DELETE'].includes(method)) {
+    throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method });
+  }
+  const what = sub.length ? `?${sub.join('&')}` : `${method} on this resource`;
+  throw new S3Error('NotImplemented', `A header or query you provided implies functionality that is not implemented: ${what}`);
+}

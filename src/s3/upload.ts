@@ -1,0 +1,180 @@
+// The body of an upload as a stream of the bytes the client meant (aws-chunked framing removed),
+// checked as it flows: length, Content-MD5, x-amz-content-sha256 and x-amz-checksum-* (header or trailer).
+import type { PayloadMode } from './auth/sigv4';
+import { decodeAwsChunked } from './auth/chunked';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, createHasher, fromBase64, type Hasher, toBase64, toHex } from './checksum';
+import { S3Error } from './errors';
+
+export interface Checksum {
+  algorithm: ChecksumAlgorithm;
+  value: string; // base64
+}
+
+export interface UploadDigests {
+  size: number;
+  md5: Uint8Array;
+  checksum: Checksum | null;
+}
+
+export interface UploadBody {
+  stream: ReadableStream<Uint8Array>;
+  /** Bytes the stream will carry, when the client said so. */
+  length: number | null;
+  /** Resolves once the stream has ended and every check passed; rejects with the S3Error that failed it. */
+  digests: Promise<UploadDigests>;
+}
+
+interface Expectation {
+  md5: Uint8Array | null;
+  sha256Hex: string | null;
+  algorithm: ChecksumAlgorithm | null;
+  /** Base64 value from a header now, or from the trailer once the body has ended. */
+  value: (() => Promise<string | undefined>) | null;
+}
+
+function parseLength(value: string | null, header: string): number | null {
+  if (value === null) return null;
+  if (!/^\d{1,16}$/.test(value)) throw new S3Error('InvalidArgument', `Invalid ${header}.`, { ArgumentName: header });
+  return Number(value);
+}
+
+function checksumAlgorithmOf(headerName: string): ChecksumAlgorithm | null {
+  const name = headerName.toLowerCase().replace(/^x-amz-checksum-/, '').toUpperCase();
+  return (CHECKSUM_ALGORITHMS as readonly string[]).includes(name) ? (name as ChecksumAlgorithm) : null;
+}
+
+function expectations(headers: Headers, payload: PayloadMode, trailers: Promise<Record<string, string>> | null): Expectation {
+  const contentMd5 = headers.get('content-md5');
+  let md5: Uint8Array | null = null;
+  if (contentMd5 !== null) {
+    try {
+      md5 = fromBase64(contentMd5);
+    } catch {
+      md5 = null;
+    }
+    if (md5?.length !== 16) throw new S3Error('InvalidDigest', 'The Content-MD5 you specified was invalid.');
+  }
+
+  const named = [...headers.keys()].filter((h) => h.startsWith('x-amz-checksum-') && h !== 'x-amz-checksum-type' && h !== 'x-amz-checksum-mode');
+  const trailerName = headers.get('x-amz-trailer')?.trim().toLowerCase() ?? null;
+  if (named.length + (trailerName ? 1 : 0) > 1) {
+    throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+  }
+  let algorithm: ChecksumAlgorithm | null = null;
+  let value: Expectation['value'] = null;
+  if (named.length) {
+    algorithm = checksumAlgorithmOf(named[0]!);
+    if (!algorithm) throw new S3Error('InvalidRequest', `Unsupported checksum header ${named[0]}.`);
+    const given = headers.get(named[0]!)!;
+    value = async () => given;
+  } else if (trailerName) {
+    algorithm = checksumAlgorithmOf(trailerName);
+    if (!algorithm || !trailers) throw new S3Error('InvalidRequest', `Unsupported trailer ${trailerName}.`);
+    value = async () => (await trailers)[trailerName];
+  }
+  const sdkAlgorithm = headers.get('x-amz-sdk-checksum-algorithm');
+  if (sdkAlgorithm && algorithm && sdkAlgorithm.toUpperCase() !== algorithm) {
+    throw new S3Error('InvalidRequest', 'Value for x-amz-sdk-checksum-algorithm header is invalid.');
+  }
+  return { md5, sha256Hex: payload.kind === 'sha256' ? payload.hex.toLowerCase() : null, algorithm, value };
+}
+
+export function readUpload(request: Request, payload: PayloadMode): UploadBody {
+  const headers = request.headers;
+  let stream = request.body ?? new Blob([]).stream();
+  let length: number | null;
+  let trailers: Promise<Record<string, string>> | null = null;
+  if (payload.kind === 'chunked') {
+    length = parseLength(headers.get('x-amz-decoded-content-length'), 'x-amz-decoded-content-length');
+    if (length === null) throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.');
+    const decoded = decodeAwsChunked(stream, { signer: payload.signed, trailer: payload.trailer, decodedLength: length });
+    stream = decoded.body;
+    trailers = decoded.trailers;
+  } else {
+    length = parseLength(headers.get('content-length'), 'Content-Length');
+  }
+  const expected = expectations(headers, payload, trailers);
+  return checkedStream(stream, length, expected);
+}
+
+function checkedStream(source: ReadableStream<Uint8Array>, length: number | null, expected: Expectation): UploadBody {
+  const md5 = createHasher('MD5');
+  const sha256: Hasher | null = expected.sha256Hex ? createHasher('SHA256') : null;
+  const checksum: Hasher | null = expected.algorithm ? createHasher(expected.algorithm) : null;
+  let received = 0;
+  let settle!: { resolve: (d: UploadDigests) => void; reject: (e: unknown) => void };
+  const digests = new Promise<UploadDigests>((resolve, reject) => (settle = { resolve, reject }));
+  digests.catch(() => {}); // observed by the caller after the store fails; never unhandled
+
+  async function verify(): Promise<UploadDigests> {
+    if (length !== null && received !== length) {
+      throw new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
+    }
+    const md5Digest = md5.digest();
+    if (expected.md5 && toBase64(md5Digest) !== toBase64(expected.md5)) {
+      throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.');
+    }
+    if (sha256 && toHex(sha256.digest()) !== expected.sha256Hex) {
+      throw new S3Error('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
+    }
+    let result: Checksum | null = null;
+    if (checksum && expected.algorithm && expected.value) {
+      const given = await expected.value();
+      const computed = toBase64(checksum.digest());
+      if (given === undefined) throw new S3Error('InvalidRequest', `The ${expected.algorithm} trailer was declared but not sent.`);
+      if (given !== computed) {
+        throw new S3Error('BadDigest', `The ${expected.algorithm} you specified did not match the calculated checksum.`);
+      }
+      result = { algorithm: expected.algorithm, value: computed };
+    }
+    return { size: received, md5: md5Digest, checksum: result };
+  }
+
+  const reader = source.getReader();
+  const fail = (e: unknown) => {
+    settle.reject(e);
+    return e;
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await reader.read();
+        if (done) {
+          settle.resolve(await verify());
+          controller.close();
+          return;
+        }
+        received += value.length;
+        if (length !== null && received > length) {
+          throw new S3Error('InvalidRequest', 'The request body is longer than its declared length.');
+        }
+        md5.update(value);
+        sha256?.update(value);
+        checksum?.update(value);
+        controller.enqueue(value);
+      } catch (e) {
+        controller.error(fail(e));
+      }
+    },
+    cancel(reason) {
+      fail(reason);
+      return reader.cancel(reason);
+    },
+  });
+  return { stream, length, digests };
+}
+
+/** A small XML request body as text, checked like any upload; larger than `limit` bytes is refused. */
+export async function readUploadText(request: Request, payload: PayloadMode, limit = 1024 * 1024): Promise<string> {
+  const body = readUpload(request, payload);
+  if (body.length !== null && body.length > limit) throw new S3Error('MalformedXML', 'The XML you provided was too large.');
+  let text: string;
+  try {
+    text = await new Response(body.stream).text();
+  } catch (e) {
+    throw await body.digests.then(() => e, (cause: unknown) => cause);
+  }
+  await body.digests;
+  if (text.length > limit) throw new S3Error('MalformedXML', 'The XML you provided was too large.');
+  return text;
+}

@@ -1,0 +1,67 @@
+// The aws CLI v2 (Debian's, /usr/bin/aws) with its default settings: mb, cp up and down, ls, rm, rb.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
+
+const AWS = '/usr/bin/aws';
+const run = promisify(execFile);
+let svc: Service;
+const dir = mkdtempSync(join(tmpdir(), 'edge-sse-cli-'));
+
+async function aws(...args: string[]): Promise<string> {
+  const { stdout } = await run(AWS, ['--endpoint-url', svc.endpoint, ...args], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+    },
+  });
+  return stdout;
+}
+
+describe.runIf(existsSync(AWS))('aws CLI v2', () => {
+  beforeAll(async () => {
+    svc = await startService();
+  });
+  afterAll(() => svc?.stop());
+
+  it('makes a bucket, copies files up and down, lists and removes them', async () => {
+    await aws('s3', 'mb', 's3://cli-bucket');
+    const small = randomBytes(1234);
+    const larger = randomBytes(5 * 1024 * 1024 + 3);
+    writeFileSync(join(dir, 'small.bin'), small);
+    writeFileSync(join(dir, 'larger.bin'), larger);
+    await aws('s3', 'cp', join(dir, 'small.bin'), 's3://cli-bucket/docs/small.bin');
+    await aws('s3', 'cp', join(dir, 'larger.bin'), 's3://cli-bucket/larger.bin');
+
+    const listing = await aws('s3', 'ls', 's3://cli-bucket/');
+    expect(listing).toMatch(/PRE docs\//);
+    expect(listing).toMatch(/5242883 larger\.bin/);
+    expect(await aws('s3', 'ls', '--recursive', 's3://cli-bucket/')).toMatch(/1234 docs\/small\.bin/);
+
+    await aws('s3', 'cp', 's3://cli-bucket/larger.bin', join(dir, 'larger.out'));
+    expect(readFileSync(join(dir, 'larger.out')).equals(larger)).toBe(true);
+    await aws('s3', 'cp', 's3://cli-bucket/docs/small.bin', join(dir, 'small.out'));
+    expect(readFileSync(join(dir, 'small.out')).equals(small)).toBe(true);
+
+    await aws('s3', 'rm', '--recursive', 's3://cli-bucket/');
+    expect(await aws('s3', 'ls', 's3://cli-bucket/')).toBe('');
+    await aws('s3', 'rb', 's3://cli-bucket');
+    expect(await aws('s3', 'ls')).not.toContain('cli-bucket');
+  });
+
+  it('reports S3 errors the CLI understands', async () => {
+    const err = await aws('s3api', 'head-object', '--bucket', 'missing-bucket', '--key', 'k').catch((e: { stderr: string }) => e.stderr);
+    expect(err).toMatch(/404/);
+  });
+});

@@ -1,0 +1,126 @@
+// Bad input gets the S3 error AWS gives (XML, right status), never a crash or a bare 500.
+import { AwsClient } from 'aws4fetch';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
+
+let svc: Service;
+let signer: AwsClient;
+const bucket = 'bad-input';
+
+beforeAll(async () => {
+  svc = await startService();
+  signer = new AwsClient({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, region: REGION, service: 's3', retries: 0 });
+  await svc.client.send(new CreateBucketCommand({ Bucket: bucket }));
+  await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'existing', Body: 'keep me' }));
+});
+afterAll(() => svc?.stop());
+
+async function expectError(res: Response, status: number, code: string): Promise<void> {
+  const text = await res.text();
+  expect({ status: res.status, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] }).toEqual({ status, code });
+  expect(res.headers.get('content-type')).toBe('application/xml');
+  expect(res.headers.get('x-amz-request-id')).toMatch(/^[0-9A-F]{16}$/);
+}
+
+const url = (path: string) => `${svc.endpoint}${path}`;
+const signed = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
+  signer.fetch(url(path), { ...init, headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...init.headers } });
+
+async function existingIntact(): Promise<void> {
+  const res = await signed(`/${bucket}/existing`);
+  expect(await res.text()).toBe('keep me');
+}
+
+describe('authentication', () => {
+  it('refuses anonymous requests with AccessDenied', async () => {
+    await expectError(await fetch(url(`/${bucket}/existing`)), 403, 'AccessDenied');
+  });
+
+  it('refuses unknown keys and wrong secrets', async () => {
+    const stranger = new AwsClient({ accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x', region: REGION, service: 's3', retries: 0 });
+    await expectError(await stranger.fetch(url(`/${bucket}/existing`)), 403, 'InvalidAccessKeyId');
+    const wrong = new AwsClient({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: 'wrong', region: REGION, service: 's3', retries: 0 });
+    await expectError(await wrong.fetch(url(`/${bucket}/existing`)), 403, 'SignatureDoesNotMatch');
+  });
+
+  it('refuses expired presigned URLs', async () => {
+    const req = await signer.sign(url(`/${bucket}/existing?X-Amz-Expires=1`), {
+      aws: { signQuery: true, datetime: '20200101T000000Z' },
+    });
+    await expectError(await fetch(req), 403, 'AccessDenied');
+  });
+
+  it('refuses a body whose x-amz-content-sha256 does not match, storing nothing', async () => {
+    const res = await signer.fetch(url(`/${bucket}/existing`), {
+      method: 'PUT',
+      body: 'replacement',
+      headers: { 'x-amz-content-sha256': 'a'.repeat(64) },
+    });
+    await expectError(res, 400, 'XAmzContentSHA256Mismatch');
+    await existingIntact();
+  });
+});
+
+describe('requests', () => {
+  it('refuses invalid bucket names', async () => {
+    await expectError(await signed('/Invalid_Bucket', { method: 'PUT' }), 400, 'InvalidBucketName');
+    await expectError(await signed('/ab', { method: 'PUT' }), 400, 'InvalidBucketName');
+  });
+
+  it('refuses a wrong Content-MD5 with BadDigest, keeping the previous object', async () => {
+    const res = await signed(`/${bucket}/existing`, { method: 'PUT', body: 'new', headers: { 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' } });
+    await expectError(res, 400, 'BadDigest');
+    await expectError(
+      await signed(`/${bucket}/existing`, { method: 'PUT', body: 'new', headers: { 'content-md5': 'not base64!' } }),
+      400,
+      'InvalidDigest',
+    );
+    await existingIntact();
+  });
+
+  it('refuses a wrong x-amz-checksum-crc32 with BadDigest', async () => {
+    const res = await signed(`/${bucket}/existing`, { method: 'PUT', body: 'new', headers: { 'x-amz-checksum-crc32': 'AAAAAA==' } });
+    await expectError(res, 400, 'BadDigest');
+    await existingIntact();
+  });
+
+  it('refuses bogus aws-chunked framing, keeping the previous object', async () => {
+    const body = 'zz\r\nhello\r\n0\r\n\r\n';
+    const res = await signer.fetch(url(`/${bucket}/existing`), {
+      method: 'PUT',
+      body,
+      headers: {
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'content-encoding': 'aws-chunked',
+        'x-amz-decoded-content-length': '5',
+      },
+    });
+    expect(res.status).toBe(400);
+    await res.text();
+    await existingIntact();
+  });
+
+  it('refuses malformed DeleteObjects XML', async () => {
+    const res = await signed(`/${bucket}?delete`, { method: 'POST', body: '<Delete><Object><Key>x</Key></Object>' });
+    await expectError(res, 400, 'MalformedXML');
+  });
+
+  it('answers unsupported operations with NotImplemented', async () => {
+    await expectError(await signed(`/${bucket}?policy`), 501, 'NotImplemented');
+    await expectError(await signed(`/${bucket}/existing?tagging`, { method: 'PUT', body: '<Tagging/>' }), 501, 'NotImplemented');
+  });
+
+  it('refuses malformed ranges the way S3 does', async () => {
+    const ignored = await signed(`/${bucket}/existing`, { headers: { range: 'bytes=abc' } });
+    expect(ignored.status).toBe(200);
+    expect(await ignored.text()).toBe('keep me');
+    await expectError(await signed(`/${bucket}/existing`, { headers: { range: 'bytes=100-200' } }), 416, 'InvalidRange');
+  });
+
+  it('refuses a missing key with NoSuchKey and bad list arguments with InvalidArgument', async () => {
+    await expectError(await signed(`/${bucket}/nope`), 404, 'NoSuchKey');
+    await expectError(await signed(`/${bucket}?list-type=2&max-keys=-1`), 400, 'InvalidArgument');
+    await expectError(await signed(`/${bucket}?list-type=2&continuation-token=%25%25`), 400, 'InvalidArgument');
+  });
+});

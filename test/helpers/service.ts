@@ -1,0 +1,79 @@
+// Starts the worker in workerd (Miniflare) on a loopback port with real local R2 and D1, the schema
+// applied from migrations/, and gives tests an S3 client with default settings plus the raw bindings.
+import { readFileSync, readdirSync } from 'node:fs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { Miniflare } from 'miniflare';
+import { startFront } from '../../scripts/front.mjs';
+import { ROOT, WORKER_BUNDLE } from './paths';
+
+export const ACCESS_KEY_ID = 'EDGESSETESTKEY000001';
+export const SECRET_ACCESS_KEY = 'edge-sse-test-secret-key-0000000000000000';
+export const REGION = 'us-east-1';
+
+export interface Service {
+  /** The endpoint clients use: the loopback front (answers Expect: 100-continue) before workerd. */
+  endpoint: string;
+  mf: Miniflare;
+  client: S3Client;
+  r2: Awaited<ReturnType<Miniflare['getR2Bucket']>>;
+  db: Awaited<ReturnType<Miniflare['getD1Database']>>;
+  stop(): Promise<void>;
+}
+
+/** The statements of every migration, in order, as `wrangler d1 migrations apply` runs them. */
+export function migrationStatements(): string[] {
+  const dir = `${ROOT}migrations/`;
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .flatMap((f) =>
+      readFileSync(dir + f, 'utf8')
+        .replace(/--.*$/gm, '')
+        .split(/;\s*$/m)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+}
+
+export async function startService(bindings: Record<string, string> = {}): Promise<Service> {
+  const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(`${ROOT}wrangler.toml`, 'utf8'))![1];
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: WORKER_BUNDLE,
+    compatibilityDate,
+    compatibilityFlags: ['nodejs_compat'],
+    r2Buckets: ['BLOBS'],
+    d1Databases: ['DB'],
+    bindings: {
+      CREDENTIALS: `${ACCESS_KEY_ID}:${SECRET_ACCESS_KEY}`,
+      REGION,
+      VIRTUAL_HOST_SUFFIXES: 'localhost',
+      ...bindings,
+    },
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const url = await mf.ready;
+  const db = await mf.getD1Database('DB');
+  await db.batch(migrationStatements().map((s) => db.prepare(s)));
+  const front = await startFront(url.origin);
+  const endpoint = front.origin;
+  const client = new S3Client({
+    endpoint,
+    region: REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+  });
+  return {
+    endpoint,
+    mf,
+    client,
+    r2: await mf.getR2Bucket('BLOBS'),
+    db,
+    async stop() {
+      client.destroy();
+      await front.close();
+      await mf.dispose();
+    },
+  };
+}
