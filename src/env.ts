@@ -7,6 +7,10 @@ export interface Bindings {
   DB: D1Database;
   /** Credentials: "AKID:SECRET" pairs separated by commas or newlines (a secret in production). */
   CREDENTIALS?: string;
+  /** Master keys of the built-in KMS: `name:base64(32 bytes)`, comma-separated, first seals (a secret). */
+  MASTER_KEY?: string;
+  /** "true" lets SSE-C keys travel over plain HTTP: local development only. */
+  ALLOW_SSEC_OVER_HTTP?: string;
   /** Region reported by GetBucketLocation and accepted in SigV4 scopes. */
   REGION?: string;
   /** Comma-separated host suffixes: a request to <bucket>.<suffix> addresses <bucket>. */

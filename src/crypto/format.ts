@@ -4,7 +4,7 @@
 /** Plaintext bytes per package; only the final package may be shorter. */
 export const PACKAGE_SIZE = 65536;
 
-const VERSION = 1;
+export const FORMAT_VERSION = 1;
 const FLAG_FINAL = 0x01;
 const STREAM_RANDOM_SIZE = 8;
 // version u8 | flags u8 | payload length u32 BE | stream random (8)
@@ -90,7 +90,7 @@ function packageCount(plaintextSize: number): number {
 
 function header(payloadLength: number, final: boolean, streamRandom: Uint8Array): Uint8Array {
   const bytes = new Uint8Array(HEADER_SIZE);
-  bytes[0] = VERSION;
+  bytes[0] = FORMAT_VERSION;
   bytes[1] = final ? FLAG_FINAL : 0;
   new DataView(bytes.buffer).setUint32(2, payloadLength);
   bytes.set(streamRandom, 6);
@@ -206,7 +206,7 @@ export function decryptStream(key: CryptoKey, opts: DecryptOptions): TransformSt
 
   // Validates a header and returns its package's size in bytes.
   function packageSize(head: Uint8Array): number {
-    if (head[0] !== VERSION) throw new FormatError(`unsupported version ${head[0]}`);
+    if (head[0] !== FORMAT_VERSION) throw new FormatError(`unsupported version ${head[0]}`);
     const flags = head[1];
     const length = new DataView(head.buffer, head.byteOffset, HEADER_SIZE).getUint32(2);
     const final = flags === FLAG_FINAL;

@@ -1,6 +1,8 @@
 // The S3 endpoint: authenticate, parse the request into one operation, dispatch, render errors.
 import { Hono } from 'hono';
 import type { AppEnv, Bindings } from '../env';
+import { BuiltinKms, parseMasterKeys } from '../kms/builtin';
+import { Encryption } from '../service/encryption';
 import { ObjectService } from '../service/objects';
 import { BlobStore } from '../storage/blobs';
 import { MetadataStore } from '../storage/metadata';
@@ -10,6 +12,7 @@ import type { S3Request } from './context';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { deleteObjects } from './handlers/delete-objects';
+import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
 import { listObjects, listObjectsV2 } from './handlers/list';
 import { deleteObject, getObject, putObject } from './handlers/objects';
 import { type Operation, parseOperation } from './operation';
@@ -25,7 +28,8 @@ export function parseCredentials(config: string | undefined): Map<string, string
 }
 
 export function objectService(env: Bindings): ObjectService {
-  return new ObjectService(new MetadataStore(env.DB), new BlobStore(env.BLOBS));
+  const encryption = new Encryption(() => new BuiltinKms(parseMasterKeys(env.MASTER_KEY)));
+  return new ObjectService(new MetadataStore(env.DB), new BlobStore(env.BLOBS), encryption);
 }
 
 function dispatch(op: Operation, req: S3Request): Promise<Response> {
@@ -48,6 +52,12 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
       return listObjectsV2(req, op.bucket);
     case 'DeleteObjects':
       return deleteObjects(req, op.bucket);
+    case 'PutBucketEncryption':
+      return putBucketEncryption(req, op.bucket);
+    case 'GetBucketEncryption':
+      return getBucketEncryption(req, op.bucket);
+    case 'DeleteBucketEncryption':
+      return deleteBucketEncryption(req, op.bucket);
     case 'PutObject':
       return putObject(req, op.bucket, op.key);
     case 'GetObject':
@@ -81,7 +91,8 @@ app.all('*', async (c) => {
     const credentials = parseCredentials(c.env.CREDENTIALS);
     const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date() });
     const op = parseOperation(request.method, address, url.searchParams);
-    response = await dispatch(op, { c, request, url, auth, objects: objectService(c.env), region });
+    const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
+    response = await dispatch(op, { c, request, url, auth, objects: objectService(c.env), region, secure });
   } catch (e) {
     const err = isS3Error(e) ? e : internalError(e);
     response = renderError(err, rawPath(request.url), requestId, request.method);

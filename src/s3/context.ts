@@ -11,6 +11,8 @@ export interface S3Request {
   auth: AuthContext;
   objects: ObjectService;
   region: string;
+  /** Over HTTPS, or plain HTTP explicitly allowed for SSE-C keys (local development). */
+  secure: boolean;
 }
 
 /** The owner shown in listings: this service is single-tenant, so one fixed owner. */

@@ -15,6 +15,9 @@ export type Operation =
   | BucketOp<'ListObjects'>
   | BucketOp<'ListObjectsV2'>
   | BucketOp<'DeleteObjects'>
+  | BucketOp<'PutBucketEncryption'>
+  | BucketOp<'GetBucketEncryption'>
+  | BucketOp<'DeleteBucketEncryption'>
   | ObjectOp<'PutObject'>
   | ObjectOp<'GetObject'>
   | ObjectOp<'HeadObject'>
@@ -41,16 +44,19 @@ export function parseOperation(method: string, address: Address, query: URLSearc
     switch (method) {
       case 'PUT':
         if (none) return { kind: 'CreateBucket', bucket };
+        if (only('encryption')) return { kind: 'PutBucketEncryption', bucket };
         break;
       case 'HEAD':
         if (none) return { kind: 'HeadBucket', bucket };
         break;
       case 'DELETE':
         if (none) return { kind: 'DeleteBucket', bucket };
+        if (only('encryption')) return { kind: 'DeleteBucketEncryption', bucket };
         break;
       case 'GET':
         if (only('location')) return { kind: 'GetBucketLocation', bucket };
         if (only('versioning')) return { kind: 'GetBucketVersioning', bucket };
+        if (only('encryption')) return { kind: 'GetBucketEncryption', bucket };
         if (none) return { kind: query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', bucket };
         break;
       case 'POST':

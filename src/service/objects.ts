@@ -1,14 +1,18 @@
 // The object service: what PUT, GET, DELETE and LIST mean, on top of the blob and metadata stores.
 // Writes are "nothing lost": bytes go to a fresh blob, and only a complete, verified blob is made
 // visible by committing its row; the blob it replaced is trashed in the same transaction.
+import { FormatError, cipherRangeFor, ciphertextSize, decryptStream, encryptStream } from '../crypto/format';
+import { toHex } from '../s3/checksum';
 import { S3Error, isS3Error } from '../s3/errors';
+import type { SseRequest } from '../s3/sse';
 import type { UploadBody } from '../s3/upload';
 import { BlobStore } from '../storage/blobs';
-import { type BucketRecord, MetadataStore, type ObjectHeaders, type ObjectRecord } from '../storage/metadata';
-import { toHex } from '../s3/checksum';
+import { type BucketEncryption, type BucketRecord, MetadataStore, type ObjectHeaders, type ObjectRecord } from '../storage/metadata';
+import type { Encryption } from './encryption';
 
 export interface PutInput {
   body: UploadBody;
+  sse: SseRequest;
   headers: ObjectHeaders;
   userMetadata: Record<string, string>;
 }
@@ -28,6 +32,7 @@ export class ObjectService {
   constructor(
     private readonly meta: MetadataStore,
     private readonly blobs: BlobStore,
+    private readonly encryption: Encryption,
   ) {}
 
   buckets(): Promise<BucketRecord[]> {
@@ -47,30 +52,49 @@ export class ObjectService {
     }
   }
 
-  async requireBucket(bucket: string): Promise<void> {
-    if (!(await this.meta.getBucket(bucket))) throw noSuchBucket(bucket);
+  async requireBucket(bucket: string): Promise<BucketRecord> {
+    const found = await this.meta.getBucket(bucket);
+    if (!found) throw noSuchBucket(bucket);
+    return found;
   }
 
-  async head(bucket: string, key: string): Promise<ObjectRecord> {
+  async setBucketEncryption(bucket: string, encryption: BucketEncryption | null): Promise<void> {
+    if (!(await this.meta.setBucketEncryption(bucket, encryption))) throw noSuchBucket(bucket);
+  }
+
+  /** The object's row, once `sse` is allowed to read it (SSE-C key checks). */
+  async head(bucket: string, key: string, sse: SseRequest): Promise<ObjectRecord> {
     const found = await this.meta.getObject(bucket, key);
     if (!found.bucketExists) throw noSuchBucket(bucket);
     if (!found.value) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
+    await this.encryption.authorize(found.value, sse);
     return found.value;
   }
 
-  /** The bytes of `record`, or of `range` (inclusive) of them. */
-  async read(record: ObjectRecord, range?: { start: number; end: number }): Promise<ReadableStream<Uint8Array>> {
-    if (record.size === 0) return new Blob([]).stream();
-    const body = await this.blobs.get(record.blobId, range && { offset: range.start, length: range.end - range.start + 1 });
-    if (!body) throw new S3Error('InternalError', 'The object data is missing from storage.');
-    return body;
+  /**
+   * The plaintext of `record`, or of `range` (inclusive) of it, decrypting only the packages that
+   * cover it. The first package is authenticated before this returns, so damage found there is an
+   * S3 error; damage further on errors the stream, which aborts the response.
+   */
+  async read(record: ObjectRecord, sse: SseRequest, range?: { start: number; end: number }): Promise<ReadableStream<Uint8Array>> {
+    const { key, aad } = await this.encryption.open(record, sse, record.bucket, record.key);
+    const cipher = range
+      ? cipherRangeFor(range.start, range.end, record.size)
+      : { firstPackage: 0, cipherStart: 0, cipherEnd: ciphertextSize(record.size) - 1, expectFinalAtEnd: true, skip: 0, length: record.size };
+    const body = await this.blobs.get(record.blobId, { offset: cipher.cipherStart, length: cipher.cipherEnd - cipher.cipherStart + 1 });
+    if (!body) throw damaged(record, 'blob missing');
+    const plain = body.pipeThrough(decryptStream(key, { aad, ...cipher }));
+    return authenticatedFirst(plain, record, cipher.length);
   }
 
   async put(bucket: string, key: string, input: PutInput): Promise<ObjectRecord> {
-    await this.requireBucket(bucket);
+    const found = await this.requireBucket(bucket);
+    const { sealing, stream } = await this.encryption.sealNew(input.sse, found.encryption, bucket, key);
     const blobId = BlobStore.newId();
+    const { length } = input.body;
     try {
-      await this.blobs.put(blobId, input.body.stream, input.body.length);
+      const cipher = input.body.stream.pipeThrough(encryptStream(stream.key, { aad: stream.aad }));
+      await this.blobs.put(blobId, cipher, length === null ? null : ciphertextSize(length));
     } catch (e) {
       const cause = await input.body.digests.then(() => e, (rejected: unknown) => rejected);
       await this.meta.trashBlobs([blobId], Date.now()).catch(() => {});
@@ -82,12 +106,14 @@ export class ObjectService {
       key,
       blobId,
       size: digests.size,
-      etag: `"${toHex(digests.md5)}"`,
+      // SSE-C ETags are not the MD5 of the plaintext (as in AWS): it would reveal something of it.
+      etag: `"${toHex(sealing.sseMode === 'SSE-C' ? crypto.getRandomValues(new Uint8Array(16)) : digests.md5)}"`,
       lastModified: Date.now(),
       ...input.headers,
       userMetadata: input.userMetadata,
       checksumAlgorithm: digests.checksum?.algorithm ?? null,
       checksumValue: digests.checksum?.value ?? null,
+      ...sealing,
     };
     try {
       await this.meta.putObject(record);
@@ -151,6 +177,49 @@ export class ObjectService {
     await this.meta.forgetTrash(ids);
     return ids.length;
   }
+}
+
+function damaged(record: ObjectRecord, what: string): S3Error {
+  console.error('damaged object data', record.bucket, record.blobId, what);
+  return new S3Error('InternalError', 'The stored object data failed authentication; no unauthenticated bytes were returned.');
+}
+
+/**
+ * Reads the first chunk of `plain` (so the first package is authenticated) before handing the
+ * stream on with its exact length: a later failure errors the stream and aborts the response.
+ */
+async function authenticatedFirst(plain: ReadableStream<Uint8Array>, record: ObjectRecord, length: number): Promise<ReadableStream<Uint8Array>> {
+  const reader = plain.getReader();
+  let first: ReadableStreamReadResult<Uint8Array>;
+  try {
+    first = await reader.read();
+  } catch (e) {
+    if (e instanceof FormatError) throw damaged(record, e.message);
+    throw e;
+  }
+  let pending: Uint8Array | null = first.done ? null : first.value;
+  const checked = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pending) {
+        controller.enqueue(pending);
+        pending = null;
+        return;
+      }
+      try {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (e) {
+        if (e instanceof FormatError) damaged(record, e.message);
+        controller.error(e);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  if (first.done) return new Blob([]).stream();
+  const sized = new FixedLengthStream(length);
+  checked.pipeTo(sized.writable).catch(() => {});
+  return sized.readable;
 }
 
 function noSuchBucket(bucket: string): S3Error {

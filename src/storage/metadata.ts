@@ -9,7 +9,17 @@ export interface ObjectHeaders {
   expires: string | null;
 }
 
-export interface ObjectRecord extends ObjectHeaders {
+/** How an object's data key is sealed (docs/KEYS.md); the blob is a stream of `formatVersion`. */
+export interface ObjectSealing {
+  sseMode: 'SSE-S3' | 'SSE-C';
+  formatVersion: number;
+  kekId: string | null;
+  sealedKey: Uint8Array;
+  ssecSalt: Uint8Array | null;
+  ssecFingerprint: Uint8Array | null;
+}
+
+export interface ObjectRecord extends ObjectHeaders, ObjectSealing {
   bucket: string;
   key: string;
   blobId: string;
@@ -21,9 +31,35 @@ export interface ObjectRecord extends ObjectHeaders {
   checksumValue: string | null;
 }
 
+export interface BucketEncryption {
+  algorithm: 'AES256';
+  bucketKeyEnabled: boolean;
+  blockedEncryptionTypes: string[];
+}
+
 export interface BucketRecord {
   name: string;
   createdAt: number;
+  /** Null: the default, SSE-S3. */
+  encryption: BucketEncryption | null;
+}
+
+interface BucketRow {
+  name: string;
+  created_at: number;
+  encryption: string | null;
+}
+
+const toBucket = (r: BucketRow): BucketRecord => ({
+  name: r.name,
+  createdAt: r.created_at,
+  encryption: r.encryption === null ? null : (JSON.parse(r.encryption) as BucketEncryption),
+});
+
+/** D1 hands BLOB columns back as ArrayBuffer or as an array of numbers, depending on the runtime. */
+function bytes(v: ArrayBuffer | number[] | null): Uint8Array | null {
+  if (v === null) return null;
+  return v instanceof ArrayBuffer ? new Uint8Array(v) : Uint8Array.from(v);
 }
 
 interface ObjectRow {
@@ -42,11 +78,18 @@ interface ObjectRow {
   user_metadata: string;
   checksum_algorithm: string | null;
   checksum_value: string | null;
+  sse_mode: 'SSE-S3' | 'SSE-C';
+  format_version: number;
+  kek_id: string | null;
+  sealed_key: ArrayBuffer | number[];
+  ssec_salt: ArrayBuffer | number[] | null;
+  ssec_fingerprint: ArrayBuffer | number[] | null;
 }
 
 const OBJECT_COLUMNS =
   'bucket, key, blob_id, size, etag, last_modified, content_type, cache_control, content_disposition, ' +
-  'content_encoding, content_language, expires, user_metadata, checksum_algorithm, checksum_value';
+  'content_encoding, content_language, expires, user_metadata, checksum_algorithm, checksum_value, ' +
+  'sse_mode, format_version, kek_id, sealed_key, ssec_salt, ssec_fingerprint';
 
 function toRecord(r: ObjectRow): ObjectRecord {
   return {
@@ -65,6 +108,12 @@ function toRecord(r: ObjectRow): ObjectRecord {
     userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
     checksumAlgorithm: r.checksum_algorithm,
     checksumValue: r.checksum_value,
+    sseMode: r.sse_mode,
+    formatVersion: r.format_version,
+    kekId: r.kek_id,
+    sealedKey: bytes(r.sealed_key)!,
+    ssecSalt: bytes(r.ssec_salt),
+    ssecFingerprint: bytes(r.ssec_fingerprint),
   };
 }
 
@@ -84,13 +133,22 @@ export class MetadataStore {
   }
 
   async getBucket(name: string): Promise<BucketRecord | null> {
-    const r = await this.db.prepare('SELECT name, created_at FROM buckets WHERE name = ?').bind(name).first<{ name: string; created_at: number }>();
-    return r && { name: r.name, createdAt: r.created_at };
+    const r = await this.db.prepare('SELECT name, created_at, encryption FROM buckets WHERE name = ?').bind(name).first<BucketRow>();
+    return r && toBucket(r);
   }
 
   async listBuckets(): Promise<BucketRecord[]> {
-    const { results } = await this.db.prepare('SELECT name, created_at FROM buckets ORDER BY name').all<{ name: string; created_at: number }>();
-    return results.map((r) => ({ name: r.name, createdAt: r.created_at }));
+    const { results } = await this.db.prepare('SELECT name, created_at, encryption FROM buckets ORDER BY name').all<BucketRow>();
+    return results.map(toBucket);
+  }
+
+  /** Sets (or with null, resets) a bucket's default encryption; false when the bucket is missing. */
+  async setBucketEncryption(name: string, encryption: BucketEncryption | null): Promise<boolean> {
+    const r = await this.db
+      .prepare('UPDATE buckets SET encryption = ? WHERE name = ?')
+      .bind(encryption && JSON.stringify(encryption), name)
+      .run();
+    return r.meta.changes > 0;
   }
 
   /** Deletes an empty bucket: 'deleted', 'missing', or 'not-empty' (checked in the same statement). */
@@ -131,10 +189,12 @@ export class MetadataStore {
       .bind(record.bucket, record.key, record.lastModified);
     const upsert = this.db
       .prepare(
-        `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+        `INSERT INTO objects (${OBJECT_COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
          ON CONFLICT (bucket, key) DO UPDATE SET blob_id = ?3, size = ?4, etag = ?5, last_modified = ?6,
            content_type = ?7, cache_control = ?8, content_disposition = ?9, content_encoding = ?10,
-           content_language = ?11, expires = ?12, user_metadata = ?13, checksum_algorithm = ?14, checksum_value = ?15`,
+           content_language = ?11, expires = ?12, user_metadata = ?13, checksum_algorithm = ?14, checksum_value = ?15,
+           sse_mode = ?16, format_version = ?17, kek_id = ?18, sealed_key = ?19, ssec_salt = ?20, ssec_fingerprint = ?21`,
       )
       .bind(
         record.bucket,
@@ -152,6 +212,12 @@ export class MetadataStore {
         JSON.stringify(record.userMetadata),
         record.checksumAlgorithm,
         record.checksumValue,
+        record.sseMode,
+        record.formatVersion,
+        record.kekId,
+        record.sealedKey,
+        record.ssecSalt,
+        record.ssecFingerprint,
       );
     await this.db.batch([trashReplaced, upsert]);
   }

@@ -9,6 +9,8 @@ import { ROOT, WORKER_BUNDLE } from './paths';
 export const ACCESS_KEY_ID = 'EDGESSETESTKEY000001';
 export const SECRET_ACCESS_KEY = 'edge-sse-test-secret-key-0000000000000000';
 export const REGION = 'us-east-1';
+/** The built-in KMS master key of the test service (name:base64 of 32 bytes). */
+export const MASTER_KEY = `test-key:${Buffer.alloc(32, 7).toString('base64')}`;
 
 export interface Service {
   /** The endpoint clients use: the loopback front (answers Expect: 100-continue) before workerd. */
@@ -48,6 +50,8 @@ export async function startService(bindings: Record<string, string> = {}): Promi
       CREDENTIALS: `${ACCESS_KEY_ID}:${SECRET_ACCESS_KEY}`,
       REGION,
       VIRTUAL_HOST_SUFFIXES: 'localhost',
+      MASTER_KEY,
+      ALLOW_SSEC_OVER_HTTP: 'true',
       ...bindings,
     },
     host: '127.0.0.1',

@@ -5,6 +5,7 @@ import type { S3Request } from '../context';
 import { S3Error } from '../errors';
 import { validateObjectKey } from '../names';
 import { parseRange } from '../range';
+import { type SseRequest, readSse, sseResponseHeaders, writeSse } from '../sse';
 import { readUpload } from '../upload';
 import { rejectUnsupportedAcl } from './buckets';
 
@@ -24,8 +25,6 @@ const UNSUPPORTED_PUT_HEADERS = [
   'x-amz-object-lock-mode',
   'x-amz-object-lock-retain-until-date',
   'x-amz-object-lock-legal-hold',
-  'x-amz-server-side-encryption',
-  'x-amz-server-side-encryption-customer-algorithm',
   'if-match',
   'if-none-match',
 ];
@@ -66,7 +65,7 @@ function checkStorageClass(headers: Headers): void {
 }
 
 export async function putObject(req: S3Request, bucket: string, key: string): Promise<Response> {
-  const { request, auth, objects } = req;
+  const { request, auth, objects, secure } = req;
   validateObjectKey(key);
   const headers = request.headers;
   for (const name of UNSUPPORTED_PUT_HEADERS) {
@@ -74,12 +73,14 @@ export async function putObject(req: S3Request, bucket: string, key: string): Pr
   }
   rejectUnsupportedAcl(headers);
   checkStorageClass(headers);
+  const sse = writeSse(headers, secure);
   const record = await objects.put(bucket, key, {
+    sse,
     body: readUpload(request, auth.payload),
     headers: storedHeaders(headers),
     userMetadata: userMetadata(headers),
   });
-  const out = new Headers({ ETag: record.etag });
+  const out = new Headers({ ETag: record.etag, ...sseResponseHeaders(record.sseMode, sse.mode === 'SSE-C' ? sse.keyMd5 : null) });
   if (record.checksumAlgorithm) {
     out.set(`x-amz-checksum-${record.checksumAlgorithm.toLowerCase()}`, record.checksumValue!);
     out.set('x-amz-checksum-type', 'FULL_OBJECT');
@@ -97,8 +98,9 @@ const RESPONSE_OVERRIDES: [string, string][] = [
   ['response-content-encoding', 'content-encoding'],
 ];
 
-function objectHeaders(record: ObjectRecord, url: URL, withChecksum: boolean): Headers {
+function objectHeaders(record: ObjectRecord, url: URL, sse: SseRequest, withChecksum: boolean): Headers {
   const h = new Headers({
+    ...sseResponseHeaders(record.sseMode, sse.mode === 'SSE-C' ? sse.keyMd5 : null),
     ETag: record.etag,
     'Last-Modified': new Date(record.lastModified).toUTCString(),
     'Accept-Ranges': 'bytes',
@@ -121,8 +123,9 @@ function objectHeaders(record: ObjectRecord, url: URL, withChecksum: boolean): H
 }
 
 export async function getObject(req: S3Request, bucket: string, key: string, head: boolean): Promise<Response> {
-  const { request, url, objects } = req;
-  const record = await objects.head(bucket, key);
+  const { request, url, objects, secure } = req;
+  const sse = readSse(request.headers, secure);
+  const record = await objects.head(bucket, key, sse);
   const validators = { etag: record.etag, lastModified: new Date(record.lastModified) };
   const outcome = checkPreconditions(request.headers, validators);
   if (outcome === 'not-modified') {
@@ -133,7 +136,7 @@ export async function getObject(req: S3Request, bucket: string, key: string, hea
   }
   const range = parseRange(request.headers.get('range'), record.size);
   const checksumMode = request.headers.get('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
-  const headers = objectHeaders(record, url, checksumMode && !range);
+  const headers = objectHeaders(record, url, sse, checksumMode && !range);
   if (range) {
     headers.set('Content-Range', `bytes ${range.start}-${range.end}/${record.size}`);
     headers.set('Content-Length', String(range.end - range.start + 1));
@@ -142,7 +145,7 @@ export async function getObject(req: S3Request, bucket: string, key: string, hea
   }
   const status = range ? 206 : 200;
   if (head) return new Response(null, { status, headers });
-  const body = await objects.read(record, range ?? undefined);
+  const body = await objects.read(record, sse, range ?? undefined);
   return new Response(body, { status, headers });
 }
 
