@@ -62,10 +62,10 @@ export default {
     }
     const plaintext = randomChunk();
     const started = performance.now();
-    const bytes =
+    const outputBytes =
       url.pathname === '/encrypt'
         ? await drain(repeated(plaintext, mib).pipeThrough(encryptStream(key, { aad })))
         : await drain(fromChunks(ciphertext).pipeThrough(decryptStream(key, { aad, expectFinalAtEnd: true })));
-    return Response.json({ bytes, ms: performance.now() - started });
+    return Response.json({ outputBytes, ms: performance.now() - started });
   },
 };

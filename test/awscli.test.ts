@@ -60,6 +60,24 @@ describe.runIf(existsSync(AWS))('aws CLI v2', () => {
     expect(await aws('s3', 'ls')).not.toContain('cli-bucket');
   });
 
+  it('round-trips with --sse AES256 and with --sse-c keys', async () => {
+    await aws('s3', 'mb', 's3://cli-sse');
+    const data = randomBytes(200_000);
+    writeFileSync(join(dir, 'sse.bin'), data);
+    await aws('s3', 'cp', '--sse', 'AES256', join(dir, 'sse.bin'), 's3://cli-sse/s3.bin');
+    const head = JSON.parse(await aws('s3api', 'head-object', '--bucket', 'cli-sse', '--key', 's3.bin'));
+    expect(head.ServerSideEncryption).toBe('AES256');
+
+    const key = 'k'.repeat(32);
+    await aws('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', key, join(dir, 'sse.bin'), 's3://cli-sse/c.bin');
+    await aws('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', key, 's3://cli-sse/c.bin', join(dir, 'c.out'));
+    expect(readFileSync(join(dir, 'c.out')).equals(data)).toBe(true);
+    const denied = await aws('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', 'x'.repeat(32), 's3://cli-sse/c.bin', join(dir, 'c2.out')).catch(
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(denied).toMatch(/403|Forbidden|AccessDenied/);
+  });
+
   it('reports S3 errors the CLI understands', async () => {
     const err = await aws('s3api', 'head-object', '--bucket', 'missing-bucket', '--key', 'k').catch((e: { stderr: string }) => e.stderr);
     expect(err).toMatch(/404/);
