@@ -16,25 +16,15 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Error } from './helpers/errors';
 import { type Service, startService } from './helpers/service';
 
 let svc: Service;
 let s3: S3Client;
 const bucket = 'sdk-bucket';
-
-async function s3Error(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { name: e.name, status: e.$metadata.httpStatusCode };
-    throw e;
-  }
-  throw new Error('expected an S3 error');
-}
 
 beforeAll(async () => {
   svc = await startService();

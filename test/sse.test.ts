@@ -8,10 +8,10 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Error } from './helpers/errors';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 
 let svc: Service;
@@ -20,16 +20,6 @@ const bucket = 'sse-bucket';
 const customerKey = randomBytes(32);
 const otherKey = randomBytes(32);
 const ssec = (key: Buffer) => ({ SSECustomerAlgorithm: 'AES256', SSECustomerKey: key.toString('base64') }) as const;
-
-async function s3Error(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { name: e.name, status: e.$metadata.httpStatusCode };
-    throw e;
-  }
-  throw new Error('expected an S3 error');
-}
 
 async function blobIdOf(key: string, b = bucket): Promise<string> {
   const row = await svc.db.prepare('SELECT blob_id FROM objects WHERE bucket = ? AND key = ?').bind(b, key).first<{ blob_id: string }>();
