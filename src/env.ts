@@ -13,6 +13,8 @@ export interface Bindings {
   ALLOW_SSEC_OVER_HTTP?: string;
   /** Region reported by GetBucketLocation and accepted in SigV4 scopes. */
   REGION?: string;
+  /** Multipart uploads older than this many hours are aborted by the collector (default 168). */
+  UPLOAD_MAX_AGE_HOURS?: string;
   /** Comma-separated host suffixes: a request to <bucket>.<suffix> addresses <bucket>. */
   VIRTUAL_HOST_SUFFIXES?: string;
 }

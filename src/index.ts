@@ -1,10 +1,18 @@
-// Worker entry: the S3 endpoint, and the scheduled collector of replaced blobs.
+// Worker entry: the S3 endpoint, and the scheduled garbage collector.
 import type { Bindings } from './env';
-import { app, objectService } from './s3/app';
+import { app } from './s3/app';
+import { collectGarbage } from './service/gc';
+import { BlobStore } from './storage/blobs';
+import { GcStateStore, MetadataStore } from './storage/metadata';
+import { UploadStore } from './storage/uploads';
+
+const HOUR = 3600 * 1000;
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(objectService(env).collectGarbage(Date.now()));
+  async scheduled(controller, env) {
+    const stores = { meta: new MetadataStore(env.DB), uploads: new UploadStore(env.DB), gc: new GcStateStore(env.DB), blobs: new BlobStore(env.BLOBS) };
+    const report = await collectGarbage(stores, controller.scheduledTime, Number(env.UPLOAD_MAX_AGE_HOURS || 168) * HOUR);
+    console.log('gc', JSON.stringify(report));
   },
 } satisfies ExportedHandler<Bindings>;

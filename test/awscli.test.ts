@@ -78,6 +78,22 @@ describe.runIf(existsSync(AWS))('aws CLI v2', () => {
     expect(denied).toMatch(/403|Forbidden|AccessDenied/);
   });
 
+  it('copies 100 MiB up and down with multipart, with and without SSE-C', async () => {
+    await aws('s3', 'mb', 's3://cli-multipart');
+    const big = randomBytes(100 * 1024 * 1024);
+    writeFileSync(join(dir, 'big.bin'), big);
+    await aws('s3', 'cp', join(dir, 'big.bin'), 's3://cli-multipart/big.bin');
+    const head = JSON.parse(await aws('s3api', 'head-object', '--bucket', 'cli-multipart', '--key', 'big.bin'));
+    expect(head.ETag).toMatch(/-13"$/);
+    await aws('s3', 'cp', 's3://cli-multipart/big.bin', join(dir, 'big.out'));
+    expect(readFileSync(join(dir, 'big.out')).equals(big)).toBe(true);
+
+    const key = 'q'.repeat(32);
+    await aws('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', key, join(dir, 'big.bin'), 's3://cli-multipart/big-c.bin');
+    await aws('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', key, 's3://cli-multipart/big-c.bin', join(dir, 'big-c.out'));
+    expect(readFileSync(join(dir, 'big-c.out')).equals(big)).toBe(true);
+  }, 300_000);
+
   it('reports S3 errors the CLI understands', async () => {
     const err = await aws('s3api', 'head-object', '--bucket', 'missing-bucket', '--key', 'k').catch((e: { stderr: string }) => e.stderr);
     expect(err).toMatch(/404/);

@@ -3,9 +3,11 @@ import { Hono } from 'hono';
 import type { AppEnv, Bindings } from '../env';
 import { BuiltinKms, parseMasterKeys } from '../kms/builtin';
 import { Encryption } from '../service/encryption';
+import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
 import { BlobStore } from '../storage/blobs';
 import { MetadataStore } from '../storage/metadata';
+import { UploadStore } from '../storage/uploads';
 import { parseAddress, rawPath } from './address';
 import { authenticate } from './auth/sigv4';
 import type { S3Request } from './context';
@@ -14,6 +16,15 @@ import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, hea
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
 import { listObjects, listObjectsV2 } from './handlers/list';
+import { copyObject } from './handlers/copy';
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  listMultipartUploads,
+  listParts,
+  uploadPart,
+} from './handlers/multipart';
 import { deleteObject, getObject, putObject } from './handlers/objects';
 import { type Operation, parseOperation } from './operation';
 
@@ -27,9 +38,19 @@ export function parseCredentials(config: string | undefined): Map<string, string
   return pairs;
 }
 
-export function objectService(env: Bindings): ObjectService {
+export interface Services {
+  objects: ObjectService;
+  multipart: MultipartService;
+}
+
+export function services(env: Bindings): Services {
   const encryption = new Encryption(() => new BuiltinKms(parseMasterKeys(env.MASTER_KEY)));
-  return new ObjectService(new MetadataStore(env.DB), new BlobStore(env.BLOBS), encryption);
+  const meta = new MetadataStore(env.DB);
+  const blobs = new BlobStore(env.BLOBS);
+  return {
+    objects: new ObjectService(meta, blobs, encryption),
+    multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
+  };
 }
 
 function dispatch(op: Operation, req: S3Request): Promise<Response> {
@@ -66,6 +87,22 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
       return getObject(req, op.bucket, op.key, true);
     case 'DeleteObject':
       return deleteObject(req, op.bucket, op.key);
+    case 'CopyObject':
+      return copyObject(req, op.bucket, op.key);
+    case 'ListMultipartUploads':
+      return listMultipartUploads(req, op.bucket);
+    case 'CreateMultipartUpload':
+      return createMultipartUpload(req, op.bucket, op.key);
+    case 'UploadPart':
+      return uploadPart(req, op.bucket, op.key, op.uploadId, op.partNumber, false);
+    case 'UploadPartCopy':
+      return uploadPart(req, op.bucket, op.key, op.uploadId, op.partNumber, true);
+    case 'CompleteMultipartUpload':
+      return completeMultipartUpload(req, op.bucket, op.key, op.uploadId);
+    case 'AbortMultipartUpload':
+      return abortMultipartUpload(req, op.bucket, op.key, op.uploadId);
+    case 'ListParts':
+      return listParts(req, op.bucket, op.key, op.uploadId);
     default:
       return op satisfies never;
   }
@@ -90,9 +127,9 @@ app.all('*', async (c) => {
     const address = parseAddress(request.url, request.headers.get('host') ?? url.host, suffixes);
     const credentials = parseCredentials(c.env.CREDENTIALS);
     const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date() });
-    const op = parseOperation(request.method, address, url.searchParams);
+    const op = parseOperation(request.method, address, url.searchParams, request.headers);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
-    response = await dispatch(op, { c, request, url, auth, objects: objectService(c.env), region, secure });
+    response = await dispatch(op, { c, request, url, auth, ...services(c.env), region, secure });
   } catch (e) {
     const err = isS3Error(e) ? e : internalError(e);
     response = renderError(err, rawPath(request.url), requestId, request.method);

@@ -1,6 +1,7 @@
 // What every operation handler receives.
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
+import type { MultipartService } from '../service/multipart';
 import type { ObjectService } from '../service/objects';
 import type { AuthContext } from './auth/sigv4';
 
@@ -10,6 +11,7 @@ export interface S3Request {
   url: URL;
   auth: AuthContext;
   objects: ObjectService;
+  multipart: MultipartService;
   region: string;
   /** Over HTTPS, or plain HTTP explicitly allowed for SSE-C keys (local development). */
   secure: boolean;

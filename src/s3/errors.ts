@@ -19,6 +19,7 @@ const STATUS = {
   InvalidEncryptionAlgorithmError: 400,
   InvalidLocationConstraint: 400,
   InvalidPart: 400,
+  InvalidPartNumber: 416,
   InvalidPartOrder: 400,
   InvalidRange: 416,
   InvalidRequest: 400,

@@ -21,7 +21,12 @@ export type Operation =
   | ObjectOp<'PutObject'>
   | ObjectOp<'GetObject'>
   | ObjectOp<'HeadObject'>
-  | ObjectOp<'DeleteObject'>;
+  | ObjectOp<'DeleteObject'>
+  | ObjectOp<'CopyObject'>
+  | BucketOp<'ListMultipartUploads'>
+  | ObjectOp<'CreateMultipartUpload'>
+  | (ObjectOp<'UploadPart' | 'UploadPartCopy'> & { uploadId: string; partNumber: string })
+  | (ObjectOp<'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'> & { uploadId: string });
 
 /** Query parameters that select an S3 sub-resource; any not handled below is NotImplemented. */
 const SUBRESOURCES = [
@@ -32,11 +37,12 @@ const SUBRESOURCES = [
   'versionId', 'versioning', 'versions', 'website',
 ];
 
-export function parseOperation(method: string, address: Address, query: URLSearchParams): Operation {
+export function parseOperation(method: string, address: Address, query: URLSearchParams, headers: Headers): Operation {
   const sub = SUBRESOURCES.filter((s) => query.has(s));
   const { bucket, key } = address;
   const none = sub.length === 0;
-  const only = (name: string) => sub.length === 1 && sub[0] === name;
+  const only = (...names: string[]) => sub.length === names.length && names.every((n) => sub.includes(n));
+  const uploadId = query.get('uploadId') ?? '';
 
   if (bucket === null) {
     if (method === 'GET' && none) return { kind: 'ListBuckets' };
@@ -57,6 +63,7 @@ export function parseOperation(method: string, address: Address, query: URLSearc
         if (only('location')) return { kind: 'GetBucketLocation', bucket };
         if (only('versioning')) return { kind: 'GetBucketVersioning', bucket };
         if (only('encryption')) return { kind: 'GetBucketEncryption', bucket };
+        if (only('uploads')) return { kind: 'ListMultipartUploads', bucket };
         if (none) return { kind: query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', bucket };
         break;
       case 'POST':
@@ -66,16 +73,26 @@ export function parseOperation(method: string, address: Address, query: URLSearc
   } else {
     switch (method) {
       case 'PUT':
-        if (none) return { kind: 'PutObject', bucket, key };
+        if (only('partNumber', 'uploadId')) {
+          const kind = headers.has('x-amz-copy-source') ? 'UploadPartCopy' : 'UploadPart';
+          return { kind, bucket, key, uploadId, partNumber: query.get('partNumber')! };
+        }
+        if (none) return { kind: headers.has('x-amz-copy-source') ? 'CopyObject' : 'PutObject', bucket, key };
         break;
       case 'GET':
-        if (none) return { kind: 'GetObject', bucket, key };
+        if (none || only('partNumber')) return { kind: 'GetObject', bucket, key };
+        if (only('uploadId')) return { kind: 'ListParts', bucket, key, uploadId };
         break;
       case 'HEAD':
-        if (none) return { kind: 'HeadObject', bucket, key };
+        if (none || only('partNumber')) return { kind: 'HeadObject', bucket, key };
         break;
       case 'DELETE':
         if (none) return { kind: 'DeleteObject', bucket, key };
+        if (only('uploadId')) return { kind: 'AbortMultipartUpload', bucket, key, uploadId };
+        break;
+      case 'POST':
+        if (only('uploads')) return { kind: 'CreateMultipartUpload', bucket, key };
+        if (only('uploadId')) return { kind: 'CompleteMultipartUpload', bucket, key, uploadId };
         break;
     }
   }

@@ -79,5 +79,5 @@ export function readSse(headers: Headers, secure: boolean): SseRequest {
 /** Response headers that tell the client how its object is encrypted. */
 export function sseResponseHeaders(mode: 'SSE-S3' | 'SSE-C', keyMd5: string | null): Record<string, string> {
   if (mode === 'SSE-S3') return { [SSE]: 'AES256' };
-  return { [`${SSE_C_PREFIX}algorithm`]: 'AES256', [`${SSE_C_PREFIX}key-md5`]: keyMd5 ?? '' };
+  return { [`${SSE_C_PREFIX}algorithm`]: 'AES256', ...(keyMd5 ? { [`${SSE_C_PREFIX}key-md5`]: keyMd5 } : {}) };
 }

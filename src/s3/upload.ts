@@ -79,7 +79,11 @@ function expectations(headers: Headers, payload: PayloadMode, trailers: Promise<
   return { md5, sha256Hex: payload.kind === 'sha256' ? payload.hex.toLowerCase() : null, algorithm, value };
 }
 
-export function readUpload(request: Request, payload: PayloadMode): UploadBody {
+/**
+ * `computeAlgorithm`: a checksum to compute even when the client sends none (the algorithm a
+ * multipart upload declared, for its parts).
+ */
+export function readUpload(request: Request, payload: PayloadMode, computeAlgorithm: ChecksumAlgorithm | null = null): UploadBody {
   const headers = request.headers;
   let stream = request.body ?? new Blob([]).stream();
   let length: number | null;
@@ -94,7 +98,13 @@ export function readUpload(request: Request, payload: PayloadMode): UploadBody {
     length = parseLength(headers.get('content-length'), 'Content-Length');
   }
   const expected = expectations(headers, payload, trailers);
+  expected.algorithm ??= computeAlgorithm;
   return checkedStream(stream, length, expected);
+}
+
+/** Bytes the service itself supplies (a copy's source), measured like an upload: MD5, length, a checksum. */
+export function internalUpload(stream: ReadableStream<Uint8Array>, length: number, algorithm: ChecksumAlgorithm | null): UploadBody {
+  return checkedStream(stream, length, { md5: null, sha256Hex: null, algorithm, value: null });
 }
 
 function checkedStream(source: ReadableStream<Uint8Array>, length: number | null, expected: Expectation): UploadBody {
@@ -118,12 +128,14 @@ function checkedStream(source: ReadableStream<Uint8Array>, length: number | null
       throw new S3Error('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
     }
     let result: Checksum | null = null;
-    if (checksum && expected.algorithm && expected.value) {
-      const given = await expected.value();
+    if (checksum && expected.algorithm) {
       const computed = toBase64(checksum.digest());
-      if (given === undefined) throw new S3Error('InvalidRequest', `The ${expected.algorithm} trailer was declared but not sent.`);
-      if (given !== computed) {
-        throw new S3Error('BadDigest', `The ${expected.algorithm} you specified did not match the calculated checksum.`);
+      if (expected.value) {
+        const given = await expected.value();
+        if (given === undefined) throw new S3Error('InvalidRequest', `The ${expected.algorithm} trailer was declared but not sent.`);
+        if (given !== computed) {
+          throw new S3Error('BadDigest', `The ${expected.algorithm} you specified did not match the calculated checksum.`);
+        }
       }
       result = { algorithm: expected.algorithm, value: computed };
     }

@@ -1,20 +1,27 @@
-// The object service: what PUT, GET, DELETE and LIST mean, on top of the blob and metadata stores.
-// Writes are "nothing lost": bytes go to a fresh blob, and only a complete, verified blob is made
-// visible by committing its row; the blob it replaced is trashed in the same transaction.
-import { FormatError, cipherRangeFor, ciphertextSize, decryptStream, encryptStream } from '../crypto/format';
-import { toHex } from '../s3/checksum';
-import { S3Error, isS3Error } from '../s3/errors';
+// The object service: what PUT, GET, COPY, DELETE and LIST mean, on top of the blob and metadata
+// stores. Writes are "nothing lost": bytes go to a fresh blob, and only a complete, verified blob is
+// made visible by committing its row; what it replaced is trashed in the same transaction.
+import { type ChecksumAlgorithm, toHex } from '../s3/checksum';
+import { S3Error } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
-import type { UploadBody } from '../s3/upload';
-import { BlobStore } from '../storage/blobs';
-import { type BucketEncryption, type BucketRecord, MetadataStore, type ObjectHeaders, type ObjectRecord } from '../storage/metadata';
-import type { Encryption } from './encryption';
+import { type UploadBody, internalUpload } from '../s3/upload';
+import type { BlobStore } from '../storage/blobs';
+import type { BucketEncryption, BucketRecord, MetadataStore, ObjectHeaders, ObjectRecord } from '../storage/metadata';
+import { type ByteRange, type Segment, readSegments, storageFailure, writeEncrypted } from './blob-io';
+import { type Encryption, type ObjectKey, streamKey } from './encryption';
 
 export interface PutInput {
   body: UploadBody;
   sse: SseRequest;
   headers: ObjectHeaders;
   userMetadata: Record<string, string>;
+}
+
+export interface CopyInput {
+  source: { bucket: string; key: string; sse: SseRequest };
+  sse: SseRequest;
+  /** null: copy the source's headers and metadata (directive COPY). */
+  replace: { headers: ObjectHeaders; userMetadata: Record<string, string> } | null;
 }
 
 export interface ListPage {
@@ -25,8 +32,13 @@ export interface ListPage {
   lastReturned: string | null;
 }
 
-/** How long a replaced blob stays readable for GETs that already hold its row. */
-export const TRASH_GRACE_MS = 15 * 60 * 1000;
+/** A stored object ready to be read: its segments (one blob, or its parts) with lazily opened keys. */
+export interface OpenedObject {
+  record: ObjectRecord;
+  /** Plaintext sizes of the parts in order; one entry for a single-PUT object. */
+  partSizes: number[];
+  read(range: ByteRange | null): Promise<ReadableStream<Uint8Array>>;
+}
 
 export class ObjectService {
   constructor(
@@ -71,40 +83,34 @@ export class ObjectService {
     return found.value;
   }
 
-  /**
-   * The plaintext of `record`, or of `range` (inclusive) of it, decrypting only the packages that
-   * cover it. The first package is authenticated before this returns, so damage found there is an
-   * S3 error; damage further on errors the stream, which aborts the response.
-   */
-  async read(record: ObjectRecord, sse: SseRequest, range?: { start: number; end: number }): Promise<ReadableStream<Uint8Array>> {
-    const { key, aad } = await this.encryption.open(record, sse, record.bucket, record.key);
-    const cipher = range
-      ? cipherRangeFor(range.start, range.end, record.size)
-      : { firstPackage: 0, cipherStart: 0, cipherEnd: ciphertextSize(record.size) - 1, expectFinalAtEnd: true, skip: 0, length: record.size };
-    const body = await this.blobs.get(record.blobId, { offset: cipher.cipherStart, length: cipher.cipherEnd - cipher.cipherStart + 1 });
-    if (!body) throw damaged(record, 'blob missing');
-    const plain = body.pipeThrough(decryptStream(key, { aad, ...cipher }));
-    return authenticatedFirst(plain, record, cipher.length);
+  /** Prepares `record` (from head) for reading; its data key is opened only when bytes are read. */
+  async open(record: ObjectRecord, sse: SseRequest): Promise<OpenedObject> {
+    let objectKey: Promise<ObjectKey> | null = null;
+    const opened = () => (objectKey ??= this.encryption.open(record, sse, record.bucket, record.key));
+    const segments: Segment[] =
+      record.partsCount === null
+        ? [{ blobId: record.blobId!, size: record.size, key: async () => streamKey(await opened(), null) }]
+        : (await this.meta.objectParts(record.bucket, record.key)).map((p) => ({
+            blobId: p.blobId,
+            size: p.size,
+            key: async () => streamKey(await opened(), p.partNumber),
+          }));
+    return {
+      record,
+      partSizes: segments.map((s) => s.size),
+      read: (range) => readSegments(this.blobs, segments, range),
+    };
   }
 
   async put(bucket: string, key: string, input: PutInput): Promise<ObjectRecord> {
     const found = await this.requireBucket(bucket);
-    const { sealing, stream } = await this.encryption.sealNew(input.sse, found.encryption, bucket, key);
-    const blobId = BlobStore.newId();
-    const { length } = input.body;
-    try {
-      const cipher = input.body.stream.pipeThrough(encryptStream(stream.key, { aad: stream.aad }));
-      await this.blobs.put(blobId, cipher, length === null ? null : ciphertextSize(length));
-    } catch (e) {
-      const cause = await input.body.digests.then(() => e, (rejected: unknown) => rejected);
-      await this.meta.trashBlobs([blobId], Date.now()).catch(() => {});
-      throw isS3Error(cause) ? cause : storageFailure(cause);
-    }
-    const digests = await input.body.digests;
+    const { sealing, objectKey } = await this.encryption.seal(input.sse, found.encryption, bucket, key);
+    const { blobId, digests } = await writeEncrypted(this.blobs, this.meta, input.body, await streamKey(objectKey, null));
     const record: ObjectRecord = {
       bucket,
       key,
       blobId,
+      partsCount: null,
       size: digests.size,
       // SSE-C ETags are not the MD5 of the plaintext (as in AWS): it would reveal something of it.
       etag: `"${toHex(sealing.sseMode === 'SSE-C' ? crypto.getRandomValues(new Uint8Array(16)) : digests.md5)}"`,
@@ -113,6 +119,7 @@ export class ObjectService {
       userMetadata: input.userMetadata,
       checksumAlgorithm: digests.checksum?.algorithm ?? null,
       checksumValue: digests.checksum?.value ?? null,
+      checksumType: digests.checksum ? 'FULL_OBJECT' : null,
       ...sealing,
     };
     try {
@@ -122,6 +129,37 @@ export class ObjectService {
       throw storageFailure(e);
     }
     return record;
+  }
+
+  /**
+   * CopyObject. A copy onto itself that keeps the encryption mode only re-seals the data key (SSE-C
+   * key rotation, SSE-S3 re-wrapping): no object data is read or written. Any other copy streams the
+   * source's plaintext into a new object, encrypted for the destination.
+   */
+  async copy(bucket: string, key: string, input: CopyInput, source: ObjectRecord): Promise<ObjectRecord> {
+    const found = await this.requireBucket(bucket);
+    const headers = input.replace?.headers ?? pickHeaders(source);
+    const userMetadata = input.replace?.userMetadata ?? source.userMetadata;
+    const self = source.bucket === bucket && source.key === key;
+    if (self && input.replace === null && input.sse.mode === 'default') {
+      throw new S3Error(
+        'InvalidRequest',
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      );
+    }
+    const targetMode = input.sse.mode === 'SSE-C' ? 'SSE-C' : 'SSE-S3';
+    if (self && targetMode === source.sseMode) {
+      const sealing = await this.encryption.reseal(source, input.source.sse, input.sse, found.encryption, bucket, key);
+      const record: ObjectRecord = { ...source, ...headers, userMetadata, ...sealing, lastModified: Date.now() };
+      if (!(await this.meta.resealObject(record))) {
+        throw new S3Error('ServiceUnavailable', 'The object changed while it was being copied; please retry.');
+      }
+      return record;
+    }
+    const opened = await this.open(source, input.source.sse);
+    const algorithm = source.checksumType === 'FULL_OBJECT' ? (source.checksumAlgorithm as ChecksumAlgorithm) : null;
+    const body = internalUpload(await opened.read(null), source.size, algorithm);
+    return this.put(bucket, key, { body, sse: input.sse, headers, userMetadata });
   }
 
   async delete(bucket: string, keys: string[]): Promise<void> {
@@ -169,66 +207,15 @@ export class ObjectService {
       else bounds.after = last;
     }
   }
-
-  /** Deletes trashed blobs past their grace period; returns how many were deleted. */
-  async collectGarbage(now: number, limit = 1000): Promise<number> {
-    const ids = await this.meta.trashedBefore(now - TRASH_GRACE_MS, limit);
-    await this.blobs.delete(ids);
-    await this.meta.forgetTrash(ids);
-    return ids.length;
-  }
 }
 
-function damaged(record: ObjectRecord, what: string): S3Error {
-  console.error('damaged object data', record.bucket, record.blobId, what);
-  return new S3Error('InternalError', 'The stored object data failed authentication; no unauthenticated bytes were returned.');
+export function pickHeaders(r: ObjectHeaders): ObjectHeaders {
+  const { contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, expires } = r;
+  return { contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, expires };
 }
 
-/**
- * Reads the first chunk of `plain` (so the first package is authenticated) before handing the
- * stream on with its exact length: a later failure errors the stream and aborts the response.
- */
-async function authenticatedFirst(plain: ReadableStream<Uint8Array>, record: ObjectRecord, length: number): Promise<ReadableStream<Uint8Array>> {
-  const reader = plain.getReader();
-  let first: ReadableStreamReadResult<Uint8Array>;
-  try {
-    first = await reader.read();
-  } catch (e) {
-    if (e instanceof FormatError) throw damaged(record, e.message);
-    throw e;
-  }
-  let pending: Uint8Array | null = first.done ? null : first.value;
-  const checked = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (pending) {
-        controller.enqueue(pending);
-        pending = null;
-        return;
-      }
-      try {
-        const { value, done } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      } catch (e) {
-        if (e instanceof FormatError) damaged(record, e.message);
-        controller.error(e);
-      }
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  if (first.done) return new Blob([]).stream();
-  const sized = new FixedLengthStream(length);
-  checked.pipeTo(sized.writable).catch(() => {});
-  return sized.readable;
-}
-
-function noSuchBucket(bucket: string): S3Error {
+export function noSuchBucket(bucket: string): S3Error {
   return new S3Error('NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket });
-}
-
-function storageFailure(e: unknown): S3Error {
-  console.error('storage failure', e instanceof Error ? e.message : String(e));
-  return new S3Error('ServiceUnavailable', 'Storage is unavailable; nothing was written. Please retry.');
 }
 
 /** The smallest string greater than every string that starts with `prefix`, in code point order. */

@@ -27,6 +27,15 @@ export class BlobStore {
     return object?.body ?? null;
   }
 
+  /** One page of stored blobs with their upload times, from `cursor`. */
+  async list(cursor: string | undefined, limit: number): Promise<{ blobs: { id: string; uploaded: number }[]; cursor: string | undefined }> {
+    const page = await this.r2.list({ prefix: 'blobs/', cursor, limit });
+    return {
+      blobs: page.objects.map((o) => ({ id: o.key, uploaded: o.uploaded.getTime() })),
+      cursor: page.truncated ? page.cursor : undefined,
+    };
+  }
+
   async delete(ids: string[]): Promise<void> {
     if (ids.length) await this.r2.delete(ids);
   }

@@ -22,12 +22,24 @@ export interface ObjectSealing {
 export interface ObjectRecord extends ObjectHeaders, ObjectSealing {
   bucket: string;
   key: string;
-  blobId: string;
+  /** The object's one blob; null for a multipart object, whose parts are in object_parts. */
+  blobId: string | null;
+  partsCount: number | null;
   size: number;
   etag: string;
   lastModified: number;
   userMetadata: Record<string, string>;
   checksumAlgorithm: string | null;
+  checksumValue: string | null;
+  checksumType: 'FULL_OBJECT' | 'COMPOSITE' | null;
+}
+
+/** One part of a multipart object, in object order. */
+export interface ObjectPart {
+  partNumber: number;
+  blobId: string;
+  size: number;
+  etag: string;
   checksumValue: string | null;
 }
 
@@ -65,7 +77,8 @@ function bytes(v: ArrayBuffer | number[] | null): Uint8Array | null {
 interface ObjectRow {
   bucket: string;
   key: string;
-  blob_id: string;
+  blob_id: string | null;
+  parts_count: number | null;
   size: number;
   etag: string;
   last_modified: number;
@@ -78,6 +91,7 @@ interface ObjectRow {
   user_metadata: string;
   checksum_algorithm: string | null;
   checksum_value: string | null;
+  checksum_type: 'FULL_OBJECT' | 'COMPOSITE' | null;
   sse_mode: 'SSE-S3' | 'SSE-C';
   format_version: number;
   kek_id: string | null;
@@ -87,8 +101,8 @@ interface ObjectRow {
 }
 
 const OBJECT_COLUMNS =
-  'bucket, key, blob_id, size, etag, last_modified, content_type, cache_control, content_disposition, ' +
-  'content_encoding, content_language, expires, user_metadata, checksum_algorithm, checksum_value, ' +
+  'bucket, key, blob_id, parts_count, size, etag, last_modified, content_type, cache_control, content_disposition, ' +
+  'content_encoding, content_language, expires, user_metadata, checksum_algorithm, checksum_value, checksum_type, ' +
   'sse_mode, format_version, kek_id, sealed_key, ssec_salt, ssec_fingerprint';
 
 function toRecord(r: ObjectRow): ObjectRecord {
@@ -96,6 +110,7 @@ function toRecord(r: ObjectRow): ObjectRecord {
     bucket: r.bucket,
     key: r.key,
     blobId: r.blob_id,
+    partsCount: r.parts_count,
     size: r.size,
     etag: r.etag,
     lastModified: r.last_modified,
@@ -108,6 +123,7 @@ function toRecord(r: ObjectRow): ObjectRecord {
     userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
     checksumAlgorithm: r.checksum_algorithm,
     checksumValue: r.checksum_value,
+    checksumType: r.checksum_type,
     sseMode: r.sse_mode,
     formatVersion: r.format_version,
     kekId: r.kek_id,
@@ -173,35 +189,38 @@ export class MetadataStore {
       .bind(bucket, key)
       .first<ObjectRow & { bucket_name: string }>();
     if (!row) return { bucketExists: false };
-    return { bucketExists: true, value: row.blob_id === null ? null : toRecord(row) };
+    return { bucketExists: true, value: row.key === null ? null : toRecord(row) };
   }
 
   /**
-   * Makes `record` the visible version of its key, atomically: the replaced blob (if any) moves to
+   * Makes `record` the visible version of its key, atomically: the replaced blobs (if any) move to
    * the trash in the same transaction, so concurrent writers each trash exactly what they replaced.
    */
   async putObject(record: ObjectRecord): Promise<void> {
-    const trashReplaced = this.db
+    await this.db.batch(replaceObjectStatements(this.db, record));
+  }
+
+  /** The parts of a multipart object, in order. */
+  async objectParts(bucket: string, key: string): Promise<ObjectPart[]> {
+    const { results } = await this.db
+      .prepare('SELECT part_number, blob_id, size, etag, checksum_value FROM object_parts WHERE bucket = ? AND key = ? ORDER BY ordinal')
+      .bind(bucket, key)
+      .all<{ part_number: number; blob_id: string; size: number; etag: string; checksum_value: string | null }>();
+    return results.map((r) => ({ partNumber: r.part_number, blobId: r.blob_id, size: r.size, etag: r.etag, checksumValue: r.checksum_value }));
+  }
+
+  /** Replaces the key-wrapping (and metadata) of an object in place, if it still has `blobId`/`etag`. */
+  async resealObject(record: ObjectRecord): Promise<boolean> {
+    const r = await this.db
       .prepare(
-        `INSERT INTO blob_trash (blob_id, trashed_at)
-         SELECT blob_id, ?3 FROM objects WHERE bucket = ?1 AND key = ?2 ON CONFLICT DO NOTHING`,
-      )
-      .bind(record.bucket, record.key, record.lastModified);
-    const upsert = this.db
-      .prepare(
-        `INSERT INTO objects (${OBJECT_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
-         ON CONFLICT (bucket, key) DO UPDATE SET blob_id = ?3, size = ?4, etag = ?5, last_modified = ?6,
-           content_type = ?7, cache_control = ?8, content_disposition = ?9, content_encoding = ?10,
-           content_language = ?11, expires = ?12, user_metadata = ?13, checksum_algorithm = ?14, checksum_value = ?15,
-           sse_mode = ?16, format_version = ?17, kek_id = ?18, sealed_key = ?19, ssec_salt = ?20, ssec_fingerprint = ?21`,
+        `UPDATE objects SET last_modified = ?3, content_type = ?4, cache_control = ?5, content_disposition = ?6,
+           content_encoding = ?7, content_language = ?8, expires = ?9, user_metadata = ?10, sse_mode = ?11,
+           kek_id = ?12, sealed_key = ?13, ssec_salt = ?14, ssec_fingerprint = ?15
+         WHERE bucket = ?1 AND key = ?2 AND etag = ?16 AND blob_id IS ?17`,
       )
       .bind(
         record.bucket,
         record.key,
-        record.blobId,
-        record.size,
-        record.etag,
         record.lastModified,
         record.contentType,
         record.cacheControl,
@@ -210,30 +229,34 @@ export class MetadataStore {
         record.contentLanguage,
         record.expires,
         JSON.stringify(record.userMetadata),
-        record.checksumAlgorithm,
-        record.checksumValue,
         record.sseMode,
-        record.formatVersion,
         record.kekId,
         record.sealedKey,
         record.ssecSalt,
         record.ssecFingerprint,
-      );
-    await this.db.batch([trashReplaced, upsert]);
+        record.etag,
+        record.blobId,
+      )
+      .run();
+    return r.meta.changes > 0;
   }
 
   /** Deletes rows of `keys` (missing keys are fine), trashing their blobs in the same transaction. */
   async deleteObjects(bucket: string, keys: string[], now: number): Promise<void> {
     if (!keys.length) return;
     const list = JSON.stringify(keys);
+    const keysOf = 'SELECT value FROM json_each(?2)';
     await this.db.batch([
       this.db
         .prepare(
-          `INSERT INTO blob_trash (blob_id, trashed_at) SELECT blob_id, ?3 FROM objects
-           WHERE bucket = ?1 AND key IN (SELECT value FROM json_each(?2)) ON CONFLICT DO NOTHING`,
+          `INSERT INTO blob_trash (blob_id, trashed_at)
+           SELECT blob_id, ?3 FROM objects WHERE bucket = ?1 AND key IN (${keysOf}) AND blob_id IS NOT NULL
+           UNION ALL SELECT blob_id, ?3 FROM object_parts WHERE bucket = ?1 AND key IN (${keysOf})
+           ON CONFLICT DO NOTHING`,
         )
         .bind(bucket, list, now),
-      this.db.prepare('DELETE FROM objects WHERE bucket = ?1 AND key IN (SELECT value FROM json_each(?2))').bind(bucket, list),
+      this.db.prepare(`DELETE FROM object_parts WHERE bucket = ?1 AND key IN (${keysOf})`).bind(bucket, list),
+      this.db.prepare(`DELETE FROM objects WHERE bucket = ?1 AND key IN (${keysOf})`).bind(bucket, list),
     ]);
   }
 
@@ -250,7 +273,7 @@ export class MetadataStore {
     return results.map(toRecord);
   }
 
-  // Trash
+  // Trash and garbage collection
 
   /** Records blobs that are no longer (or were never) referenced by a row. */
   async trashBlobs(ids: string[], now: number): Promise<void> {
@@ -272,5 +295,92 @@ export class MetadataStore {
   async forgetTrash(ids: string[]): Promise<void> {
     if (!ids.length) return;
     await this.db.prepare('DELETE FROM blob_trash WHERE blob_id IN (SELECT value FROM json_each(?))').bind(JSON.stringify(ids)).run();
+  }
+}
+
+/**
+ * The statements that make `record` visible in place of whatever the key held: its blob and parts
+ * go to the trash, its part rows go, the row is upserted. For a multipart record the caller adds
+ * the new object_parts rows after these, in the same batch.
+ */
+export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D1PreparedStatement[] {
+  const { bucket, key } = record;
+  return [
+    db
+      .prepare(
+        `INSERT INTO blob_trash (blob_id, trashed_at)
+         SELECT blob_id, ?3 FROM objects WHERE bucket = ?1 AND key = ?2 AND blob_id IS NOT NULL
+         UNION ALL SELECT blob_id, ?3 FROM object_parts WHERE bucket = ?1 AND key = ?2
+         ON CONFLICT DO NOTHING`,
+      )
+      .bind(bucket, key, record.lastModified),
+    db.prepare('DELETE FROM object_parts WHERE bucket = ?1 AND key = ?2').bind(bucket, key),
+    db
+      .prepare(
+        `INSERT INTO objects (${OBJECT_COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+         ON CONFLICT (bucket, key) DO UPDATE SET blob_id = ?3, parts_count = ?4, size = ?5, etag = ?6, last_modified = ?7,
+           content_type = ?8, cache_control = ?9, content_disposition = ?10, content_encoding = ?11,
+           content_language = ?12, expires = ?13, user_metadata = ?14, checksum_algorithm = ?15, checksum_value = ?16,
+           checksum_type = ?17, sse_mode = ?18, format_version = ?19, kek_id = ?20, sealed_key = ?21, ssec_salt = ?22,
+           ssec_fingerprint = ?23`,
+      )
+      .bind(
+        bucket,
+        key,
+        record.blobId,
+        record.partsCount,
+        record.size,
+        record.etag,
+        record.lastModified,
+        record.contentType,
+        record.cacheControl,
+        record.contentDisposition,
+        record.contentEncoding,
+        record.contentLanguage,
+        record.expires,
+        JSON.stringify(record.userMetadata),
+        record.checksumAlgorithm,
+        record.checksumValue,
+        record.checksumType,
+        record.sseMode,
+        record.formatVersion,
+        record.kekId,
+        record.sealedKey,
+        record.ssecSalt,
+        record.ssecFingerprint,
+      ),
+  ];
+}
+
+export class GcStateStore {
+  constructor(private readonly db: D1Database) {}
+
+  /** Of `ids`, the blobs no row refers to (not an object, part, upload part, nor already trashed). */
+  async unreferenced(ids: string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const { results } = await this.db
+      .prepare(
+        `SELECT value AS id FROM json_each(?1) WHERE
+           NOT EXISTS (SELECT 1 FROM objects WHERE blob_id = value) AND
+           NOT EXISTS (SELECT 1 FROM object_parts WHERE blob_id = value) AND
+           NOT EXISTS (SELECT 1 FROM upload_parts WHERE blob_id = value) AND
+           NOT EXISTS (SELECT 1 FROM blob_trash WHERE blob_id = value)`,
+      )
+      .bind(JSON.stringify(ids))
+      .all<{ id: string }>();
+    return results.map((r) => r.id);
+  }
+
+  async get(name: string): Promise<string | null> {
+    const r = await this.db.prepare('SELECT value FROM gc_state WHERE name = ?').bind(name).first<{ value: string }>();
+    return r?.value ?? null;
+  }
+
+  async set(name: string, value: string | null): Promise<void> {
+    await (value === null
+      ? this.db.prepare('DELETE FROM gc_state WHERE name = ?').bind(name)
+      : this.db.prepare('INSERT INTO gc_state (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = ?2').bind(name, value)
+    ).run();
   }
 }

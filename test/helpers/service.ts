@@ -19,6 +19,8 @@ export interface Service {
   client: S3Client;
   r2: Awaited<ReturnType<Miniflare['getR2Bucket']>>;
   db: Awaited<ReturnType<Miniflare['getD1Database']>>;
+  /** Runs the scheduled garbage collector as if the clock read `at` (ms since epoch). */
+  collectGarbage(at: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,10 @@ export async function startService(bindings: Record<string, string> = {}): Promi
     client,
     r2: await mf.getR2Bucket('BLOBS'),
     db,
+    async collectGarbage(at: number) {
+      const worker = await mf.getWorker();
+      await worker.scheduled({ scheduledTime: new Date(at), cron: '*/15 * * * *' });
+    },
     async stop() {
       client.destroy();
       await front.close();

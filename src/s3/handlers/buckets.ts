@@ -19,7 +19,9 @@ export async function listBuckets({ objects }: S3Request): Promise<Response> {
 
 export async function createBucket({ request, auth, objects, region }: S3Request, bucket: string): Promise<Response> {
   validateBucketName(bucket);
-  rejectUnsupportedAcl(request.headers);
+  for (const name of request.headers.keys()) {
+    if (name.startsWith('x-amz-grant-')) throw new S3Error('NotImplemented', `The ${name} header is not supported: access is single-tenant.`);
+  }
   const text = await readUploadText(request, auth.payload);
   if (text.trim()) {
     const doc = parseXml(text) as { CreateBucketConfiguration?: { LocationConstraint?: unknown } };
@@ -53,11 +55,4 @@ export async function getBucketLocation({ objects, region }: S3Request, bucket: 
 export async function getBucketVersioning({ objects }: S3Request, bucket: string): Promise<Response> {
   await objects.requireBucket(bucket);
   return xml(xmlDocument('VersioningConfiguration', {}));
-}
-
-/** Canned ACLs are accepted and ignored (single tenant, everything private); grants are not supported. */
-export function rejectUnsupportedAcl(headers: Headers): void {
-  for (const name of headers.keys()) {
-    if (name.startsWith('x-amz-grant-')) throw new S3Error('NotImplemented', `The ${name} header is not supported: access is single-tenant.`);
-  }
 }

@@ -1,0 +1,127 @@
+// Encrypted bytes in and out of the blob store: one blob per single-PUT object or per part, each
+// its own stream (docs/FORMAT.md). Reads decrypt only the packages that cover the range asked for.
+import { FormatError, cipherRangeFor, ciphertextSize, decryptStream, encryptStream } from '../crypto/format';
+import { S3Error, isS3Error } from '../s3/errors';
+import type { UploadBody, UploadDigests } from '../s3/upload';
+import { BlobStore } from '../storage/blobs';
+import type { MetadataStore } from '../storage/metadata';
+import type { StreamKey } from './encryption';
+
+/** One stored stream of a readable object: its blob, plaintext size and stream key (opened lazily). */
+export interface Segment {
+  blobId: string;
+  size: number;
+  key: () => Promise<StreamKey>;
+}
+
+export interface ByteRange {
+  start: number;
+  end: number; // inclusive
+}
+
+/**
+ * Encrypts `body` into a fresh blob. When the body fails a check or the store fails, nothing is
+ * visible and the partial blob is trashed; the error is the check that failed, if one did.
+ */
+export async function writeEncrypted(blobs: BlobStore, meta: MetadataStore, body: UploadBody, key: StreamKey): Promise<{ blobId: string; digests: UploadDigests }> {
+  const blobId = BlobStore.newId();
+  try {
+    const cipher = body.stream.pipeThrough(encryptStream(key.key, { aad: key.aad }));
+    await blobs.put(blobId, cipher, body.length === null ? null : ciphertextSize(body.length));
+    return { blobId, digests: await body.digests };
+  } catch (e) {
+    const cause = await body.digests.then(() => e, (rejected: unknown) => rejected);
+    await meta.trashBlobs([blobId], Date.now()).catch(() => {});
+    throw isS3Error(cause) ? cause : storageFailure(cause);
+  }
+}
+
+export function storageFailure(e: unknown): S3Error {
+  console.error('storage failure', e instanceof Error ? e.message : String(e));
+  return new S3Error('ServiceUnavailable', 'Storage is unavailable; nothing was written. Please retry.');
+}
+
+function damaged(blobId: string, what: string): S3Error {
+  console.error('damaged object data', blobId, what);
+  return new S3Error('InternalError', 'The stored object data failed authentication; no unauthenticated bytes were returned.');
+}
+
+/**
+ * The plaintext of `range` (or all) of the segments laid end to end. Each segment is fetched only
+ * for the packages that overlap the range. The first package is authenticated before this returns,
+ * so damage there is an S3 error; damage further on errors the stream, which aborts the response.
+ */
+export async function readSegments(blobs: BlobStore, segments: Segment[], range: ByteRange | null): Promise<ReadableStream<Uint8Array>> {
+  const total = segments.reduce((n, s) => n + s.size, 0);
+  const start = range?.start ?? 0;
+  const end = range?.end ?? total - 1;
+  const pieces: (() => Promise<ReadableStream<Uint8Array>>)[] = [];
+  let offset = 0;
+  for (const segment of segments) {
+    const segStart = offset;
+    const segEnd = (offset += segment.size) - 1;
+    const whole = range === null;
+    if (!whole && (segment.size === 0 || end < segStart || start > segEnd)) continue;
+    pieces.push(async () => {
+      const cipher = whole
+        ? { firstPackage: 0, cipherStart: 0, cipherEnd: ciphertextSize(segment.size) - 1, expectFinalAtEnd: true, skip: 0, length: segment.size }
+        : cipherRangeFor(Math.max(start, segStart) - segStart, Math.min(end, segEnd) - segStart, segment.size);
+      const body = await blobs.get(segment.blobId, { offset: cipher.cipherStart, length: cipher.cipherEnd - cipher.cipherStart + 1 });
+      if (!body) throw damaged(segment.blobId, 'blob missing');
+      const { key, aad } = await segment.key();
+      return body.pipeThrough(decryptStream(key, { aad, ...cipher }));
+    });
+  }
+  const length = Math.max(0, end - start + 1);
+  const plain = concatenate(pieces);
+  const reader = plain.getReader();
+  let first: ReadableStreamReadResult<Uint8Array>;
+  try {
+    first = await reader.read();
+  } catch (e) {
+    throw e instanceof FormatError ? damaged(segments[0]!.blobId, e.message) : e;
+  }
+  if (first.done) return new Blob([]).stream();
+  let pending: Uint8Array | null = first.value;
+  const checked = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pending) {
+        controller.enqueue(pending);
+        pending = null;
+        return;
+      }
+      try {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (e) {
+        if (e instanceof FormatError) damaged(segments[0]!.blobId, e.message);
+        controller.error(e);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  const sized = new FixedLengthStream(length);
+  checked.pipeTo(sized.writable).catch(() => {});
+  return sized.readable;
+}
+
+/** The pieces' streams one after another, each opened only when the previous one has ended. */
+function concatenate(pieces: (() => Promise<ReadableStream<Uint8Array>>)[]): ReadableStream<Uint8Array> {
+  let index = 0;
+  let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        if (!current) {
+          if (index === pieces.length) return controller.close();
+          current = (await pieces[index++]!()).getReader();
+        }
+        const { value, done } = await current.read();
+        if (!done) return controller.enqueue(value);
+        current = null;
+      }
+    },
+    cancel: (reason) => current?.cancel(reason),
+  }, { highWaterMark: 0 });
+}

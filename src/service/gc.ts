@@ -1,0 +1,42 @@
+// Garbage collection, run by the cron trigger (and on demand in tests): deletes trashed blobs past
+// their grace period, aborts uploads older than the configured age, and trashes blobs that no row
+// refers to (left by a write that died between storing its blob and committing its row). Each
+// step is paged and idempotent. A blob is only ever deleted after a grace period in the trash, and
+// an orphan is only trashed once it is older than that period, so a blob whose commit is in
+// flight (written moments ago) is never touched.
+import type { BlobStore } from '../storage/blobs';
+import type { GcStateStore, MetadataStore } from '../storage/metadata';
+import type { UploadStore } from '../storage/uploads';
+
+/** How long a blob waits in the trash (GETs that already hold its row can finish). */
+export const TRASH_GRACE_MS = 15 * 60 * 1000;
+const PAGE = 1000;
+const SWEEP_CURSOR = 'orphan-sweep-cursor';
+
+export interface GcReport {
+  deleted: number;
+  abortedUploads: number;
+  orphansTrashed: number;
+}
+
+export async function collectGarbage(
+  stores: { meta: MetadataStore; uploads: UploadStore; gc: GcStateStore; blobs: BlobStore },
+  now: number,
+  uploadMaxAgeMs: number,
+): Promise<GcReport> {
+  const { meta, uploads, gc, blobs } = stores;
+  const expired = await meta.trashedBefore(now - TRASH_GRACE_MS, PAGE);
+  await blobs.delete(expired);
+  await meta.forgetTrash(expired);
+
+  const stale = await uploads.initiatedBefore(now - uploadMaxAgeMs, 100);
+  for (const id of stale) await uploads.abort(id, now);
+
+  const page = await blobs.list((await gc.get(SWEEP_CURSOR)) ?? undefined, PAGE);
+  const old = page.blobs.filter((b) => b.uploaded < now - TRASH_GRACE_MS).map((b) => b.id);
+  const orphans = await gc.unreferenced(old);
+  await meta.trashBlobs(orphans, now);
+  await gc.set(SWEEP_CURSOR, page.cursor ?? null);
+
+  return { deleted: expired.length, abortedUploads: stale.length, orphansTrashed: orphans.length };
+}

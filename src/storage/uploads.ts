@@ -1,0 +1,237 @@
+// Multipart uploads in D1: the upload, its parts, and the one transaction that completes it.
+import { type ObjectHeaders, type ObjectRecord, type ObjectSealing, replaceObjectStatements } from './metadata';
+
+export interface UploadRecord extends ObjectHeaders, ObjectSealing {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  userMetadata: Record<string, string>;
+  checksumAlgorithm: string | null;
+}
+
+export interface PartRecord {
+  partNumber: number;
+  blobId: string;
+  size: number;
+  etag: string;
+  checksumValue: string | null;
+  lastModified: number;
+}
+
+interface UploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  content_type: string | null;
+  cache_control: string | null;
+  content_disposition: string | null;
+  content_encoding: string | null;
+  content_language: string | null;
+  expires: string | null;
+  user_metadata: string;
+  checksum_algorithm: string | null;
+  sse_mode: 'SSE-S3' | 'SSE-C';
+  format_version: number;
+  kek_id: string | null;
+  sealed_key: ArrayBuffer | number[];
+  ssec_salt: ArrayBuffer | number[] | null;
+  ssec_fingerprint: ArrayBuffer | number[] | null;
+}
+
+interface PartRow {
+  part_number: number;
+  blob_id: string;
+  size: number;
+  etag: string;
+  checksum_value: string | null;
+  last_modified: number;
+}
+
+const UPLOAD_COLUMNS =
+  'upload_id, bucket, key, initiated, content_type, cache_control, content_disposition, content_encoding, ' +
+  'content_language, expires, user_metadata, checksum_algorithm, sse_mode, format_version, kek_id, sealed_key, ' +
+  'ssec_salt, ssec_fingerprint';
+
+const bytes = (v: ArrayBuffer | number[] | null) => (v === null ? null : v instanceof ArrayBuffer ? new Uint8Array(v) : Uint8Array.from(v));
+
+const toUpload = (r: UploadRow): UploadRecord => ({
+  uploadId: r.upload_id,
+  bucket: r.bucket,
+  key: r.key,
+  initiated: r.initiated,
+  contentType: r.content_type,
+  cacheControl: r.cache_control,
+  contentDisposition: r.content_disposition,
+  contentEncoding: r.content_encoding,
+  contentLanguage: r.content_language,
+  expires: r.expires,
+  userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
+  checksumAlgorithm: r.checksum_algorithm,
+  sseMode: r.sse_mode,
+  formatVersion: r.format_version,
+  kekId: r.kek_id,
+  sealedKey: bytes(r.sealed_key)!,
+  ssecSalt: bytes(r.ssec_salt),
+  ssecFingerprint: bytes(r.ssec_fingerprint),
+});
+
+const toPart = (r: PartRow): PartRecord => ({
+  partNumber: r.part_number,
+  blobId: r.blob_id,
+  size: r.size,
+  etag: r.etag,
+  checksumValue: r.checksum_value,
+  lastModified: r.last_modified,
+});
+
+export class UploadStore {
+  constructor(private readonly db: D1Database) {}
+
+  async create(u: UploadRecord): Promise<void> {
+    await this.db
+      .prepare(`INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)`)
+      .bind(
+        u.uploadId,
+        u.bucket,
+        u.key,
+        u.initiated,
+        u.contentType,
+        u.cacheControl,
+        u.contentDisposition,
+        u.contentEncoding,
+        u.contentLanguage,
+        u.expires,
+        JSON.stringify(u.userMetadata),
+        u.checksumAlgorithm,
+        u.sseMode,
+        u.formatVersion,
+        u.kekId,
+        u.sealedKey,
+        u.ssecSalt,
+        u.ssecFingerprint,
+      )
+      .run();
+  }
+
+  async get(bucket: string, key: string, uploadId: string): Promise<UploadRecord | null> {
+    const row = await this.db
+      .prepare(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ? AND bucket = ? AND key = ?`)
+      .bind(uploadId, bucket, key)
+      .first<UploadRow>();
+    return row && toUpload(row);
+  }
+
+  /** Uploads in key then upload-id order after the markers, optionally under a prefix. */
+  async list(bucket: string, q: { prefix: string; keyMarker: string; uploadIdMarker: string; limit: number }): Promise<UploadRecord[]> {
+    const { results } = await this.db
+      .prepare(
+        `SELECT ${UPLOAD_COLUMNS} FROM uploads
+         WHERE bucket = ?1 AND substr(key, 1, length(?2)) = ?2 AND (key > ?3 OR (key = ?3 AND upload_id > ?4))
+         ORDER BY key, upload_id LIMIT ?5`,
+      )
+      .bind(bucket, q.prefix, q.keyMarker, q.uploadIdMarker, q.limit)
+      .all<UploadRow>();
+    return results.map(toUpload);
+  }
+
+  /**
+   * Records a part if its upload still exists, trashing the blob of a part it replaces; false when
+   * the upload is gone (the caller trashes the new blob).
+   */
+  async putPart(uploadId: string, part: PartRecord): Promise<boolean> {
+    const exists = 'EXISTS (SELECT 1 FROM uploads WHERE upload_id = ?1)';
+    const [, upsert] = await this.db.batch([
+      this.db
+        .prepare(
+          `INSERT INTO blob_trash (blob_id, trashed_at) SELECT blob_id, ?3 FROM upload_parts
+           WHERE upload_id = ?1 AND part_number = ?2 AND ${exists} ON CONFLICT DO NOTHING`,
+        )
+        .bind(uploadId, part.partNumber, part.lastModified),
+      this.db
+        .prepare(
+          `INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum_value, last_modified)
+           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE ${exists}
+           ON CONFLICT (upload_id, part_number) DO UPDATE SET blob_id = ?3, size = ?4, etag = ?5, checksum_value = ?6, last_modified = ?7`,
+        )
+        .bind(uploadId, part.partNumber, part.blobId, part.size, part.etag, part.checksumValue, part.lastModified),
+    ]);
+    return (upsert?.meta.changes ?? 0) > 0;
+  }
+
+  async parts(uploadId: string, after = 0, limit = 10_000): Promise<PartRecord[]> {
+    const { results } = await this.db
+      .prepare(
+        'SELECT part_number, blob_id, size, etag, checksum_value, last_modified FROM upload_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?',
+      )
+      .bind(uploadId, after, limit)
+      .all<PartRow>();
+    return results.map(toPart);
+  }
+
+  /** Aborts an upload: its part blobs go to the trash. False when there was no such upload. */
+  async abort(uploadId: string, now: number): Promise<boolean> {
+    const [, , removed] = await this.db.batch([
+      this.db
+        .prepare('INSERT INTO blob_trash (blob_id, trashed_at) SELECT blob_id, ?2 FROM upload_parts WHERE upload_id = ?1 ON CONFLICT DO NOTHING')
+        .bind(uploadId, now),
+      this.db.prepare('DELETE FROM upload_parts WHERE upload_id = ?').bind(uploadId),
+      this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').bind(uploadId),
+    ]);
+    return (removed?.meta.changes ?? 0) > 0;
+  }
+
+  /** Upload ids initiated before `cutoff` (for garbage collection). */
+  async initiatedBefore(cutoff: number, limit: number): Promise<string[]> {
+    const { results } = await this.db
+      .prepare('SELECT upload_id FROM uploads WHERE initiated < ? ORDER BY initiated LIMIT ?')
+      .bind(cutoff, limit)
+      .all<{ upload_id: string }>();
+    return results.map((r) => r.upload_id);
+  }
+
+  /**
+   * Completes an upload in one transaction: the object row and its parts become visible, whatever
+   * the key held and every part not chosen go to the trash, the upload disappears. The first
+   * statement fails the whole transaction unless every chosen part is still current (not aborted,
+   * completed or re-uploaded meanwhile), so a racing abort, complete or part upload never leaves an
+   * object pointing at a trashed blob. False when that guard failed.
+   */
+  async complete(uploadId: string, record: ObjectRecord, chosen: PartRecord[]): Promise<boolean> {
+    const current = JSON.stringify(chosen.map((p) => `${p.partNumber}:${p.blobId}`));
+    const partsJson = JSON.stringify(chosen.map((p, i) => [p.partNumber, i + 1, p.blobId, p.size, p.etag, p.checksumValue]));
+    const statements = [
+      // json('…') raises an error, which rolls the batch back.
+      this.db
+        .prepare(
+          `SELECT CASE WHEN (SELECT count(*) FROM upload_parts WHERE upload_id = ?1
+             AND part_number || ':' || blob_id IN (SELECT value FROM json_each(?2))) = ?3
+           THEN 1 ELSE json('upload changed while completing') END`,
+        )
+        .bind(uploadId, current, chosen.length),
+      ...replaceObjectStatements(this.db, record),
+      this.db
+        .prepare(
+          `INSERT INTO object_parts (bucket, key, part_number, ordinal, blob_id, size, etag, checksum_value)
+           SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?3) WHERE true`,
+        )
+        .bind(record.bucket, record.key, partsJson),
+      this.db
+        .prepare(
+          `INSERT INTO blob_trash (blob_id, trashed_at) SELECT blob_id, ?2 FROM upload_parts
+           WHERE upload_id = ?1 AND part_number NOT IN (SELECT value ->> 0 FROM json_each(?3)) ON CONFLICT DO NOTHING`,
+        )
+        .bind(uploadId, record.lastModified, partsJson),
+      this.db.prepare('DELETE FROM upload_parts WHERE upload_id = ?').bind(uploadId),
+      this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').bind(uploadId),
+    ];
+    try {
+      await this.db.batch(statements);
+      return true;
+    } catch (e) {
+      if (String(e).includes('malformed JSON')) return false;
+      throw e;
+    }
+  }
+}
