@@ -26,14 +26,19 @@ const UNSUPPORTED_WRITE_HEADERS = [
 
 const USER_METADATA_LIMIT = 2048;
 
-/** Refuses what a write asks for that is not supported; canned ACLs are accepted and ignored. */
+/** Canned ACLs (x-amz-acl) are accepted and ignored, everything being private; grants are refused. */
+export function rejectGrants(headers: Headers): void {
+  for (const name of headers.keys()) {
+    if (name.startsWith('x-amz-grant-')) throw new S3Error('NotImplemented', `The ${name} header is not supported: access is single-tenant.`);
+  }
+}
+
+/** Refuses what a write asks for that is not supported. */
 export function checkWriteHeaders(headers: Headers): void {
   for (const name of UNSUPPORTED_WRITE_HEADERS) {
     if (headers.has(name)) throw new S3Error('NotImplemented', `The ${name} header is not supported yet.`);
   }
-  for (const name of headers.keys()) {
-    if (name.startsWith('x-amz-grant-')) throw new S3Error('NotImplemented', `The ${name} header is not supported: access is single-tenant.`);
-  }
+  rejectGrants(headers);
   const storageClass = headers.get('x-amz-storage-class');
   if (storageClass !== null && storageClass !== 'STANDARD') {
     throw new S3Error('InvalidStorageClass', 'The storage class you specified is not valid: only STANDARD is offered.', { StorageClassRequested: storageClass });

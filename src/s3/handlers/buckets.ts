@@ -2,6 +2,7 @@
 import { OWNER, iso, type S3Request } from '../context';
 import { S3Error } from '../errors';
 import { validateBucketName } from '../names';
+import { rejectGrants } from '../object-headers';
 import { readUploadText } from '../upload';
 import { parseXml, xmlDocument } from '../xml';
 
@@ -19,9 +20,7 @@ export async function listBuckets({ objects }: S3Request): Promise<Response> {
 
 export async function createBucket({ request, auth, objects, region }: S3Request, bucket: string): Promise<Response> {
   validateBucketName(bucket);
-  for (const name of request.headers.keys()) {
-    if (name.startsWith('x-amz-grant-')) throw new S3Error('NotImplemented', `The ${name} header is not supported: access is single-tenant.`);
-  }
+  rejectGrants(request.headers);
   const text = await readUploadText(request, auth.payload);
   if (text.trim()) {
     const doc = parseXml(text) as { CreateBucketConfiguration?: { LocationConstraint?: unknown } };
