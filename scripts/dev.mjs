@@ -2,11 +2,14 @@
 // `npm run dev`: the local endpoint on the embedded default — local R2 and D1 (persisted under
 // .wrangler/), the schema migrated, `wrangler dev` behind the loopback front (front.mjs) on
 // 127.0.0.1:$PORT. Prints the endpoint and credentials once it answers. Honours PORT, ACCESS_KEY_ID
-// and SECRET_ACCESS_KEY.
+// and SECRET_ACCESS_KEY. With HTTPS=1 it serves https instead (wrangler's self-signed certificate,
+// no front) and refuses SSE-C keys over plain http, as a deployment does.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { startFront } from './front.mjs';
 
 const port = process.env.PORT || '8787';
@@ -30,26 +33,57 @@ const workerPort = await new Promise((resolve) => {
     probe.close(() => resolve(String(free)));
   });
 });
+const https = process.env.HTTPS === '1';
+const tls = { key: '.wrangler/dev-tls/key.pem', cert: '.wrangler/dev-tls/cert.pem' };
+if (https && !existsSync(tls.cert)) {
+  mkdirSync('.wrangler/dev-tls', { recursive: true });
+  const made = spawnSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '825',
+    '-subj', '/CN=edge-sse local', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout', tls.key, '-out', tls.cert,
+  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (made.status !== 0) {
+    console.error('HTTPS=1 needs openssl to make the local certificate (apt-get install openssl).');
+    process.exit(1);
+  }
+}
 const dev = spawn(
   'wrangler',
-  ['dev', '--ip', '127.0.0.1', '--port', workerPort, '--var', `CREDENTIALS:${accessKeyId}:${secretAccessKey}`, '--var', 'ALLOW_SSEC_OVER_HTTP:true', '--show-interactive-dev-session=false'],
+  [
+    'dev',
+    '--ip', '127.0.0.1',
+    '--port', https ? port : workerPort,
+    '--local-protocol', https ? 'https' : 'http',
+    ...(https ? ['--https-key-path', tls.key, '--https-cert-path', tls.cert] : []),
+    '--var', `CREDENTIALS:${accessKeyId}:${secretAccessKey}`,
+    '--var', `ALLOW_SSEC_OVER_HTTP:${!https}`,
+    '--show-interactive-dev-session=false',
+  ],
   { env, stdio: ['ignore', 'inherit', 'inherit'] },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
 dev.on('exit', (code) => process.exit(code ?? 0));
 
 const worker = `http://127.0.0.1:${workerPort}`;
+const certificate = resolve(tls.cert);
 for (let i = 0; i < 600; i++) {
   try {
-    await fetch(worker);
-    const { origin: endpoint } = await startFront(worker, { port: Number(port) });
+    let endpoint = `https://127.0.0.1:${port}`;
+    if (https) {
+      await new Promise((resolve, reject) => request(endpoint, { rejectUnauthorized: false }, resolve).on('error', reject).end());
+    } else {
+      await fetch(worker);
+      endpoint = (await startFront(worker, { port: Number(port) })).origin;
+    }
     console.log(`
 edge-sse is running (local R2 and D1 under .wrangler/state; master key in .dev.vars)
   endpoint:          ${endpoint}
   region:            us-east-1
   access key id:     ${accessKeyId}
   secret access key: ${secretAccessKey}
-  try:               AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} aws --endpoint-url ${endpoint} s3 ls
+  try:               AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} aws --endpoint-url ${endpoint} s3 ls${
+      https ? `\n  certificate:       ${certificate} (trust it: AWS_CA_BUNDLE=${certificate}, rclone --ca-cert ${certificate})` : ''
+    }
 `);
     break;
   } catch {

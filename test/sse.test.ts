@@ -119,6 +119,19 @@ describe('SSE-C', () => {
     expect(await code(await signer.fetch(`${svc.endpoint}/${bucket}/default`, { headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-server-side-encryption': 'AES256' } }))).toEqual([400, 'InvalidArgument']);
   });
 
+  it('is accepted over HTTPS where plain HTTP is refused', async () => {
+    const tls = await startService({ ALLOW_SSEC_OVER_HTTP: 'false' }, { https: true });
+    try {
+      expect(tls.endpoint).toMatch(/^https:/);
+      await tls.client.send(new CreateBucketCommand({ Bucket: bucket }));
+      await tls.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'over tls', ...ssec(customerKey) }));
+      const got = await tls.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', ...ssec(customerKey) }));
+      expect(await got.Body!.transformToString()).toBe('over tls');
+    } finally {
+      await tls.stop();
+    }
+  });
+
   it('is refused over plain HTTP unless explicitly allowed', async () => {
     const strict = await startService({ ALLOW_SSEC_OVER_HTTP: 'false' });
     try {

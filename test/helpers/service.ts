@@ -1,7 +1,9 @@
 // Starts the worker in workerd (Miniflare) on a loopback port with real local R2 and D1, the schema
 // applied from migrations/, and gives tests an S3 client with default settings plus the raw bindings.
 import { readFileSync, readdirSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Miniflare } from 'miniflare';
 import { startFront } from '../../scripts/front.mjs';
 import { ROOT, WORKER_BUNDLE } from './paths';
@@ -39,7 +41,11 @@ export function migrationStatements(): string[] {
     );
 }
 
-export async function startService(bindings: Record<string, string> = {}): Promise<Service> {
+/**
+ * `https`: serve TLS (Miniflare's self-signed certificate, trusted by the client) and no front, so
+ * the worker sees https URLs as on Cloudflare.
+ */
+export async function startService(bindings: Record<string, string> = {}, { https = false } = {}): Promise<Service> {
   const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(`${ROOT}wrangler.toml`, 'utf8'))![1];
   const mf = new Miniflare({
     modules: true,
@@ -58,17 +64,19 @@ export async function startService(bindings: Record<string, string> = {}): Promi
     },
     host: '127.0.0.1',
     port: 0,
+    https,
   });
   const url = await mf.ready;
   const db = await mf.getD1Database('DB');
   await db.batch(migrationStatements().map((s) => db.prepare(s)));
-  const front = await startFront(url.origin);
-  const endpoint = front.origin;
+  const front = https ? null : await startFront(url.origin);
+  const endpoint = front?.origin ?? url.origin;
   const client = new S3Client({
     endpoint,
     region: REGION,
     forcePathStyle: true,
     credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+    ...(https ? { requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ rejectUnauthorized: false }) }) } : {}),
   });
   return {
     endpoint,
@@ -82,7 +90,7 @@ export async function startService(bindings: Record<string, string> = {}): Promi
     },
     async stop() {
       client.destroy();
-      await front.close();
+      await front?.close();
       await mf.dispose();
     },
   };
