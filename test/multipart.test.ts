@@ -61,7 +61,10 @@ async function uploadParts(key: string, sizes: number[], order: number[], extra:
 }
 
 describe('multipart uploads', () => {
-  it('uploads 1 GiB with lib-storage at its default part size and streams it back', async () => {
+  it.each([
+    ['SSE-S3', {}],
+    ['SSE-C', ssec(customerKey)],
+  ] as const)('uploads 1 GiB with lib-storage at its default part size (%s) and streams it back', async (_mode, sse) => {
     const total = 1024 * MiB;
     const sent = createHash('md5');
     const source = Readable.from(
@@ -72,14 +75,16 @@ describe('multipart uploads', () => {
         }
       })(),
     );
-    const done = await new Upload({ client: svc.client, params: { Bucket: bucket, Key: 'gib', Body: source } }).done();
+    const key = `gib-${_mode}`;
+    const done = await new Upload({ client: svc.client, params: { Bucket: bucket, Key: key, Body: source, ...sse } }).done();
     expect(done.ETag).toMatch(/-\d+"$/);
-    const got = await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'gib' }));
+    const got = await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...sse }));
     expect(got.ContentLength).toBe(total);
-    expect(got.ServerSideEncryption).toBe('AES256');
     const received = createHash('md5');
     for await (const chunk of got.Body as AsyncIterable<Uint8Array>) received.update(chunk);
     expect(received.digest('hex')).toBe(sent.digest('hex'));
+    const tail = await getBytes(key, { ...sse, Range: `bytes=${total - 10}-` });
+    expect(tail.length).toBe(10);
   }, 600_000);
 
   it('takes unequal parts in any order, replaced parts, and reads ranges across them', async () => {
@@ -126,6 +131,25 @@ describe('multipart uploads', () => {
     const ok = await complete([parts[0]!, parts[2]!]);
     expect(ok.ETag).toMatch(/-2"$/);
     expect(await s3Error(complete([parts[0]!, parts[2]!]))).toEqual({ name: 'NoSuchUpload', status: 404 });
+  });
+
+  it('lets exactly one of a racing complete and abort win, never exposing trashed parts', async () => {
+    for (let round = 0; round < 5; round++) {
+      const key = `race-${round}`;
+      const { uploadId, bodies, parts } = await uploadParts(key, [5 * MiB, 10], [0, 1]);
+      const [complete, abort] = await Promise.allSettled([
+        svc.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } })),
+        svc.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
+      ]);
+      expect([complete.status, abort.status].filter((s) => s === 'fulfilled')).toHaveLength(1);
+      if (complete.status === 'fulfilled') {
+        await svc.collectGarbage(Date.now() + 3600_000);
+        await svc.collectGarbage(Date.now() + 7200_000);
+        expect((await getBytes(key)).equals(Buffer.concat(bodies))).toBe(true);
+      } else {
+        expect(await s3Error(getBytes(key))).toEqual({ name: 'NoSuchKey', status: 404 });
+      }
+    }
   });
 
   it('aborts uploads and lists the ones in progress', async () => {
