@@ -7,7 +7,8 @@ import { KesKms } from './kes';
 import { type Kms, KmsError } from './kms';
 import { VaultKms } from './vault';
 
-export interface KmsEnv {
+/** The plain string bindings: wrangler.toml vars and secrets. */
+export interface KmsVars {
   /** builtin (default) | kes | aws | vault */
   KMS_BACKEND?: string;
   /** URL of the external KMS (AWS: defaults to https://kms.<region>.amazonaws.com). */
@@ -20,8 +21,6 @@ export interface KmsEnv {
   KMS_ATTEMPTS?: string;
   /** builtin: `name:base64(32 bytes)`, comma-separated, first seals (a secret). */
   MASTER_KEY?: string;
-  /** An mtls_certificates binding: every KMS call goes through it, presenting its client certificate (required for KES). */
-  KMS_MTLS?: { fetch(request: Request): Promise<Response> };
   AWS_KMS_ACCESS_KEY_ID?: string;
   AWS_KMS_SECRET_ACCESS_KEY?: string;
   AWS_KMS_SESSION_TOKEN?: string;
@@ -32,9 +31,19 @@ export interface KmsEnv {
   VAULT_NAMESPACE?: string;
 }
 
+export interface KmsEnv extends KmsVars {
+  /** An mtls_certificates binding: every KMS call goes through it, presenting its client certificate (required for KES). */
+  KMS_MTLS?: { fetch(request: Request): Promise<Response> };
+}
+
+const BACKENDS = ['builtin', 'kes', 'aws', 'vault'] as const;
+type Backend = (typeof BACKENDS)[number];
+const isBackend = (name: string): name is Backend => (BACKENDS as readonly string[]).includes(name);
+
 /** `fetcher` overrides how external KMSes are reached (tests route it to the development KMS). */
 export function kmsFromEnv(env: KmsEnv, fetcher?: Fetcher): Kms {
   const backend = env.KMS_BACKEND?.trim() || 'builtin';
+  if (!isBackend(backend)) throw new KmsError('not-configured', `KMS_BACKEND=${backend} is not one of ${BACKENDS.join(', ')}`);
   if (backend === 'builtin') return new BuiltinKms(parseMasterKeys(env.MASTER_KEY));
   const policy = callPolicy(env);
   const defaultKeyId = required(env, 'KMS_DEFAULT_KEY_ID');
@@ -67,8 +76,6 @@ export function kmsFromEnv(env: KmsEnv, fetcher?: Fetcher): Kms {
         fetcher: reach,
         policy,
       });
-    default:
-      throw new KmsError('not-configured', `KMS_BACKEND=${backend} is not one of builtin, kes, aws, vault`);
   }
 }
 
