@@ -1,14 +1,15 @@
+import type { KmsEnv } from './kms/config';
+
 // Bindings and variables of the worker, carried by Hono's generics (no casts at use sites).
 
-export interface Bindings {
+/** KMS configuration (KMS_BACKEND, MASTER_KEY, …) comes from KmsEnv: docs/KMS.md. */
+export interface Bindings extends KmsEnv {
   /** All object data (ciphertext), one R2 bucket for every S3 bucket. */
   BLOBS: R2Bucket;
   /** Buckets, object metadata, sealed keys. Schema: migrations/, docs/SCHEMA.md. */
   DB: D1Database;
   /** Credentials: "AKID:SECRET" pairs separated by commas or newlines (a secret in production). */
   CREDENTIALS?: string;
-  /** Master keys of the built-in KMS: `name:base64(32 bytes)`, comma-separated, first seals (a secret). */
-  MASTER_KEY?: string;
   /** "true" lets SSE-C keys travel over plain HTTP: local development only. */
   ALLOW_SSEC_OVER_HTTP?: string;
   /** Region reported by GetBucketLocation and accepted in SigV4 scopes. */

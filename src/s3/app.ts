@@ -1,7 +1,7 @@
 // The S3 endpoint: authenticate, parse the request into one operation, dispatch, render errors.
 import { Hono } from 'hono';
 import type { AppEnv, Bindings } from '../env';
-import { BuiltinKms, parseMasterKeys } from '../kms/builtin';
+import { kmsFromEnv } from '../kms/config';
 import { Encryption } from '../service/encryption';
 import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
@@ -44,7 +44,7 @@ export interface Services {
 }
 
 export function services(env: Bindings): Services {
-  const encryption = new Encryption(() => new BuiltinKms(parseMasterKeys(env.MASTER_KEY)));
+  const encryption = new Encryption(() => kmsFromEnv(env));
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
   return {

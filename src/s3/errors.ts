@@ -26,6 +26,8 @@ const STATUS = {
   InvalidStorageClass: 400,
   InvalidURI: 400,
   KeyTooLongError: 400,
+  'KMS.DisabledException': 400,
+  'KMS.NotFoundException': 400,
   MalformedXML: 400,
   MetadataTooLarge: 400,
   MethodNotAllowed: 405,

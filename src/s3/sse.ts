@@ -2,8 +2,14 @@
 import { createHasher, fromBase64, toBase64 } from './checksum';
 import { S3Error } from './errors';
 
+import type { ObjectSealing } from '../storage/metadata';
+
 /** What a request asks for; `default` leaves the choice to the bucket's default encryption. */
-export type SseRequest = { mode: 'default' } | { mode: 'SSE-S3' } | { mode: 'SSE-C'; key: Uint8Array; keyMd5: string };
+export type SseRequest =
+  | { mode: 'default' }
+  | { mode: 'SSE-S3' }
+  | { mode: 'SSE-KMS'; keyId: string | null; context: Record<string, string> | null; bucketKeyEnabled: boolean | null }
+  | { mode: 'SSE-C'; key: Uint8Array; keyMd5: string };
 
 const SSE = 'x-amz-server-side-encryption';
 export const SSE_C_PREFIX = 'x-amz-server-side-encryption-customer-';
@@ -50,12 +56,38 @@ export function customerKey(headers: Headers, prefix: string, secure: boolean): 
   return { key: raw, keyMd5 };
 }
 
-/** SSE headers of a write (PUT, later CreateMultipartUpload and copy destination). */
+/** x-amz-server-side-encryption-context: base64 of a JSON object of string values. */
+function kmsContext(header: string | null): Record<string, string> | null {
+  if (header === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(fromBase64(header)));
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
+    throw new S3Error('InvalidArgument', 'The header x-amz-server-side-encryption-context must be base64 of a JSON object of string values.', { ArgumentName: `${SSE}-context` });
+  }
+  return parsed as Record<string, string>;
+}
+
+function bucketKeyEnabled(header: string | null): boolean | null {
+  if (header === null) return null;
+  const value = header.trim().toLowerCase();
+  if (value !== 'true' && value !== 'false') {
+    throw new S3Error('InvalidArgument', 'x-amz-server-side-encryption-bucket-key-enabled must be true or false.', { ArgumentName: `${SSE}-bucket-key-enabled` });
+  }
+  return value === 'true';
+}
+
+/** SSE headers of a write (PUT, CreateMultipartUpload, copy destination). */
 export function writeSse(headers: Headers, secure: boolean): SseRequest {
   const sse = headers.get(SSE);
   const customer = customerKey(headers, SSE_C_PREFIX, secure);
-  if (headers.has(`${SSE}-aws-kms-key-id`) && sse !== 'aws:kms') {
-    throw new S3Error('InvalidArgument', 'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms', { ArgumentName: SSE });
+  for (const name of [`${SSE}-aws-kms-key-id`, `${SSE}-context`]) {
+    if (headers.has(name) && sse !== 'aws:kms') {
+      throw new S3Error('InvalidArgument', 'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms', { ArgumentName: SSE });
+    }
   }
   if (customer && sse !== null) {
     throw new S3Error('InvalidArgument', 'Server Side Encryption with Customer provided key is incompatible with the encryption method specified', { ArgumentName: SSE, ArgumentValue: sse });
@@ -63,7 +95,15 @@ export function writeSse(headers: Headers, secure: boolean): SseRequest {
   if (customer) return { mode: 'SSE-C', ...customer };
   if (sse === null) return { mode: 'default' };
   if (sse === 'AES256') return { mode: 'SSE-S3' };
-  if (sse === 'aws:kms' || sse === 'aws:kms:dsse') throw new S3Error('NotImplemented', 'SSE-KMS is not supported yet.');
+  if (sse === 'aws:kms') {
+    return {
+      mode: 'SSE-KMS',
+      keyId: headers.get(`${SSE}-aws-kms-key-id`)?.trim() || null,
+      context: kmsContext(headers.get(`${SSE}-context`)),
+      bucketKeyEnabled: bucketKeyEnabled(headers.get(`${SSE}-bucket-key-enabled`)),
+    };
+  }
+  if (sse === 'aws:kms:dsse') throw new S3Error('NotImplemented', 'Dual-layer SSE-KMS (aws:kms:dsse) is not supported.');
   throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', { ArgumentName: SSE, ArgumentValue: sse });
 }
 
@@ -76,8 +116,19 @@ export function readSse(headers: Headers, secure: boolean): SseRequest {
   return customer ? { mode: 'SSE-C', ...customer } : { mode: 'default' };
 }
 
-/** Response headers that tell the client how its object is encrypted. */
-export function sseResponseHeaders(mode: 'SSE-S3' | 'SSE-C', keyMd5: string | null): Record<string, string> {
-  if (mode === 'SSE-S3') return { [SSE]: 'AES256' };
-  return { [`${SSE_C_PREFIX}algorithm`]: 'AES256', ...(keyMd5 ? { [`${SSE_C_PREFIX}key-md5`]: keyMd5 } : {}) };
+/** Response headers that tell the client how its object is encrypted (`keyMd5`: SSE-C, when known). */
+export function sseResponseHeaders(sealing: Pick<ObjectSealing, 'sseMode' | 'kekId' | 'kmsContext' | 'bucketKeyId'>, keyMd5: string | null): Record<string, string> {
+  switch (sealing.sseMode) {
+    case 'SSE-S3':
+      return { [SSE]: 'AES256' };
+    case 'SSE-KMS':
+      return {
+        [SSE]: 'aws:kms',
+        [`${SSE}-aws-kms-key-id`]: sealing.kekId ?? '',
+        ...(sealing.kmsContext ? { [`${SSE}-context`]: btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(sealing.kmsContext)))) } : {}),
+        ...(sealing.bucketKeyId ? { [`${SSE}-bucket-key-enabled`]: 'true' } : {}),
+      };
+    case 'SSE-C':
+      return { [`${SSE_C_PREFIX}algorithm`]: 'AES256', ...(keyMd5 ? { [`${SSE_C_PREFIX}key-md5`]: keyMd5 } : {}) };
+  }
 }

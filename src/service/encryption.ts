@@ -27,17 +27,46 @@ export async function streamKey(k: ObjectKey, part: number | null): Promise<Stre
   return { key: await importKey(raw), aad: k.aad };
 }
 
+// The KMS key id is deliberately not part of the binding: re-wrapping under another key must not
+// change the stream's associated data.
 function binding(mode: ObjectSealing['sseMode'], bucket: string, key: string): KeyBinding {
   return { mode, bucket, key };
 }
 
-function kmsFailure(e: unknown): never {
-  if (e instanceof KmsError) {
-    console.error('kms', e.kind, e.message);
-    if (e.kind === 'not-authentic') throw new S3Error('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');
-    throw new S3Error('InternalError', `Server-side encryption is misconfigured: ${e.message}.`);
+/** KMS failures as the S3 errors AWS gives for them; nothing has been stored when these are thrown. */
+export function kmsFailure(e: unknown): never {
+  if (!(e instanceof KmsError)) throw e;
+  console.error('kms', e.kind, e.message);
+  switch (e.kind) {
+    case 'key-not-found':
+      throw new S3Error('KMS.NotFoundException', `The KMS key was not found: ${e.message}`);
+    case 'key-disabled':
+      throw new S3Error('KMS.DisabledException', `The KMS key is disabled or pending deletion: ${e.message}`);
+    case 'access-denied':
+      throw new S3Error('AccessDenied', 'The KMS refused this service access to the key.');
+    case 'unavailable':
+      throw new S3Error('ServiceUnavailable', 'The KMS is unavailable; nothing was written. Please retry.');
+    case 'not-authentic':
+      throw new S3Error('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');
+    case 'not-configured':
+    case 'rejected':
+      throw new S3Error('InternalError', `Server-side encryption is misconfigured: ${e.message}.`);
   }
-  throw e;
+}
+
+/** The mode and KMS key a write gets: what the request asks, else the bucket's default (SSE-S3 without one). */
+type Resolved = { mode: 'SSE-C'; key: Uint8Array } | { mode: 'SSE-S3' } | { mode: 'SSE-KMS'; keyId: string | null; context: Record<string, string> | null };
+
+function resolve(sse: SseRequest, bucketDefault: BucketEncryption | null): Resolved {
+  if (sse.mode === 'SSE-C') {
+    if (bucketDefault?.blockedEncryptionTypes.includes('SSE-C')) {
+      throw new S3Error('AccessDenied', 'Requests specifying Server Side Encryption with Customer provided keys are blocked for this bucket.');
+    }
+    return { mode: 'SSE-C', key: sse.key };
+  }
+  if (sse.mode === 'SSE-KMS') return { mode: 'SSE-KMS', keyId: sse.keyId ?? bucketDefault?.kmsMasterKeyId ?? null, context: sse.context };
+  if (sse.mode === 'default' && bucketDefault?.algorithm === 'aws:kms') return { mode: 'SSE-KMS', keyId: bucketDefault.kmsMasterKeyId, context: null };
+  return { mode: 'SSE-S3' };
 }
 
 export class Encryption {
@@ -46,60 +75,52 @@ export class Encryption {
 
   /** Seals a new data key for an object about to be written, as `sse` and the bucket default ask. */
   async seal(sse: SseRequest, bucketDefault: BucketEncryption | null, bucket: string, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
-    return this.sealWith(randomKey(), sse, bucketDefault, bucket, key);
+    const target = resolve(sse, bucketDefault);
+    if (target.mode === 'SSE-C') return this.sealForCustomer(randomKey(), target.key, bucket, key);
+    const b = binding(target.mode, bucket, key);
+    const context = target.mode === 'SSE-KMS' ? target.context : null;
+    try {
+      const kms = this.kms();
+      const keyId = (target.mode === 'SSE-KMS' && target.keyId) || kms.defaultKeyId;
+      const generated = await kms.generateDataKey(keyId, b, context ?? undefined);
+      return { sealing: kmsSealing(target.mode, generated.keyId, generated.sealed, context), objectKey: { dataKey: generated.plaintext, aad: bindingBytes(b) } };
+    } catch (e) {
+      return kmsFailure(e);
+    }
   }
 
   /**
    * The same data key sealed anew, for a self-copy that changes only the key wrapping (SSE-C key
-   * rotation; SSE-S3 re-wrapping under the current master key) — no object data is touched.
+   * rotation; SSE-S3/SSE-KMS re-wrapping under the current or another KMS key): no object data is
+   * touched. Null when the target mode differs from the source's (the data must be re-encrypted).
    */
-  async reseal(source: ObjectSealing, sourceSse: SseRequest, sse: SseRequest, bucketDefault: BucketEncryption | null, bucket: string, key: string): Promise<ObjectSealing> {
-    if (source.sseMode === 'SSE-C') {
+  async reseal(source: ObjectSealing, sourceSse: SseRequest, sse: SseRequest, bucketDefault: BucketEncryption | null, bucket: string, key: string): Promise<ObjectSealing | null> {
+    const target = resolve(sse, bucketDefault);
+    if (target.mode !== source.sseMode) return null;
+    if (target.mode === 'SSE-C') {
       const { dataKey } = await this.open(source, sourceSse, bucket, key);
-      return (await this.sealWith(dataKey, sse, bucketDefault, bucket, key)).sealing;
+      return (await this.sealForCustomer(dataKey, target.key, bucket, key)).sealing;
     }
+    const context = target.mode === 'SSE-KMS' ? (target.context ?? source.kmsContext) : null;
+    if (JSON.stringify(context) !== JSON.stringify(source.kmsContext)) return null;
     try {
       const kms = this.kms();
-      const rewrapped = await kms.rewrapDataKey(source.kekId!, source.sealedKey, binding('SSE-S3', bucket, key), kms.defaultKeyId);
-      return { ...source, kekId: rewrapped.keyId, sealedKey: rewrapped.sealed };
+      const keyId = (target.mode === 'SSE-KMS' && target.keyId) || kms.defaultKeyId;
+      const rewrapped = await kms.rewrapDataKey(source.kekId!, source.sealedKey, binding(source.sseMode, bucket, key), keyId, context ?? undefined);
+      return kmsSealing(target.mode, rewrapped.keyId, rewrapped.sealed, context);
     } catch (e) {
       return kmsFailure(e);
     }
   }
 
-  private async sealWith(dataKey: Uint8Array, sse: SseRequest, bucketDefault: BucketEncryption | null, bucket: string, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
-    if (sse.mode === 'SSE-C' && bucketDefault?.blockedEncryptionTypes.includes('SSE-C')) {
-      throw new S3Error('AccessDenied', 'Requests specifying Server Side Encryption with Customer provided keys are blocked for this bucket.');
-    }
-    if (sse.mode === 'SSE-C') {
-      const b = binding('SSE-C', bucket, key);
-      const salt = randomKey();
-      const kek = await deriveKek(sse.key, SSE_C_LABEL, bindingBytes(b));
-      const sealing: ObjectSealing = {
-        sseMode: 'SSE-C',
-        formatVersion: FORMAT_VERSION,
-        kekId: null,
-        sealedKey: await sealKey(kek, dataKey, b),
-        ssecSalt: salt,
-        ssecFingerprint: await ssecKeyFingerprint(sse.key, salt),
-      };
-      return { sealing, objectKey: { dataKey, aad: bindingBytes(b) } };
-    }
-    const b = binding('SSE-S3', bucket, key);
+  /** Checks that a KMS key exists and is enabled (PutBucketEncryption with aws:kms). */
+  async requireKmsKey(keyId: string | null): Promise<void> {
     try {
       const kms = this.kms();
-      const generated = await kms.generateDataKey(kms.defaultKeyId, b);
-      const sealing: ObjectSealing = {
-        sseMode: 'SSE-S3',
-        formatVersion: FORMAT_VERSION,
-        kekId: generated.keyId,
-        sealedKey: generated.sealed,
-        ssecSalt: null,
-        ssecFingerprint: null,
-      };
-      return { sealing, objectKey: { dataKey: generated.plaintext, aad: bindingBytes(b) } };
+      const status = await kms.describeKey(keyId ?? kms.defaultKeyId);
+      if (!status.enabled) throw new KmsError('key-disabled', keyId ?? kms.defaultKeyId);
     } catch (e) {
-      return kmsFailure(e);
+      kmsFailure(e);
     }
   }
 
@@ -124,7 +145,7 @@ export class Encryption {
       const dataKey =
         sealing.sseMode === 'SSE-C' && sse.mode === 'SSE-C'
           ? await unsealKey(await deriveKek(sse.key, SSE_C_LABEL, bindingBytes(b)), sealing.sealedKey, b)
-          : await this.kms().decryptDataKey(sealing.kekId!, sealing.sealedKey, b);
+          : await this.kms().decryptDataKey(sealing.kekId!, sealing.sealedKey, b, sealing.kmsContext ?? undefined);
       return { dataKey, aad: bindingBytes(b) };
     } catch (e) {
       if (e instanceof KmsError) return kmsFailure(e);
@@ -132,4 +153,25 @@ export class Encryption {
       throw new S3Error('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');
     }
   }
+
+  private async sealForCustomer(dataKey: Uint8Array, customerKey: Uint8Array, bucket: string, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
+    const b = binding('SSE-C', bucket, key);
+    const salt = randomKey();
+    const kek = await deriveKek(customerKey, SSE_C_LABEL, bindingBytes(b));
+    const sealing: ObjectSealing = {
+      sseMode: 'SSE-C',
+      formatVersion: FORMAT_VERSION,
+      kekId: null,
+      sealedKey: await sealKey(kek, dataKey, b),
+      ssecSalt: salt,
+      ssecFingerprint: await ssecKeyFingerprint(customerKey, salt),
+      kmsContext: null,
+      bucketKeyId: null,
+    };
+    return { sealing, objectKey: { dataKey, aad: bindingBytes(b) } };
+  }
+}
+
+function kmsSealing(mode: 'SSE-S3' | 'SSE-KMS', kekId: string, sealedKey: Uint8Array, kmsContext: Record<string, string> | null): ObjectSealing {
+  return { sseMode: mode, formatVersion: FORMAT_VERSION, kekId, sealedKey, ssecSalt: null, ssecFingerprint: null, kmsContext, bucketKeyId: null };
 }

@@ -6,7 +6,7 @@ import { S3Error } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
 import type { UploadBody } from '../s3/upload';
 import type { BlobStore } from '../storage/blobs';
-import type { MetadataStore, ObjectHeaders, ObjectRecord } from '../storage/metadata';
+import { type MetadataStore, type ObjectHeaders, type ObjectRecord, sealingOf } from '../storage/metadata';
 import type { PartRecord, UploadRecord, UploadStore } from '../storage/uploads';
 import { writeEncrypted } from './blob-io';
 import { type Encryption, streamKey } from './encryption';
@@ -136,12 +136,7 @@ export class MultipartService {
       expires: upload.expires,
       userMetadata: upload.userMetadata,
       ...compositeChecksum(upload.checksumAlgorithm as ChecksumAlgorithm | null, chosen),
-      sseMode: upload.sseMode,
-      formatVersion: upload.formatVersion,
-      kekId: upload.kekId,
-      sealedKey: upload.sealedKey,
-      ssecSalt: upload.ssecSalt,
-      ssecFingerprint: upload.ssecFingerprint,
+      ...sealingOf(upload),
     };
     if (!(await this.uploads.complete(upload.uploadId, record, chosen))) throw noSuchUpload();
     return record;

@@ -70,7 +70,10 @@ export class ObjectService {
     return found;
   }
 
+  /** Sets a bucket's default encryption; an aws:kms default must name a usable KMS key. */
   async setBucketEncryption(bucket: string, encryption: BucketEncryption | null): Promise<void> {
+    await this.requireBucket(bucket);
+    if (encryption?.algorithm === 'aws:kms') await this.encryption.requireKmsKey(encryption.kmsMasterKeyId);
     if (!(await this.meta.setBucketEncryption(bucket, encryption))) throw noSuchBucket(bucket);
   }
 
@@ -147,11 +150,10 @@ export class ObjectService {
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       );
     }
-    const targetMode = input.sse.mode === 'SSE-C' ? 'SSE-C' : 'SSE-S3';
-    if (self && targetMode === source.sseMode) {
-      const sealing = await this.encryption.reseal(source, input.source.sse, input.sse, found.encryption, bucket, key);
+    const sealing = self ? await this.encryption.reseal(source, input.source.sse, input.sse, found.encryption, bucket, key) : null;
+    if (sealing) {
       const record: ObjectRecord = { ...source, ...headers, userMetadata, ...sealing, lastModified: Date.now() };
-      if (!(await this.meta.resealObject(record))) {
+      if (!(await this.meta.resealObject(record, source))) {
         throw new S3Error('ServiceUnavailable', 'The object changed while it was being copied; please retry.');
       }
       return record;

@@ -11,12 +11,55 @@ export interface ObjectHeaders {
 
 /** How an object's data key is sealed (docs/KEYS.md); the blob is a stream of `formatVersion`. */
 export interface ObjectSealing {
-  sseMode: 'SSE-S3' | 'SSE-C';
+  sseMode: 'SSE-S3' | 'SSE-KMS' | 'SSE-C';
   formatVersion: number;
+  /** SSE-S3 / SSE-KMS: the KMS key that sealed the data key (or the bucket key). */
   kekId: string | null;
   sealedKey: Uint8Array;
   ssecSalt: Uint8Array | null;
   ssecFingerprint: Uint8Array | null;
+  /** SSE-KMS: the client's encryption context pairs. */
+  kmsContext: Record<string, string> | null;
+  /** SSE-KMS with a bucket key: the bucket key that sealed `sealedKey`. */
+  bucketKeyId: string | null;
+}
+
+/** Row columns of ObjectSealing, shared by objects and uploads. */
+export interface SealingRow {
+  sse_mode: ObjectSealing['sseMode'];
+  format_version: number;
+  kek_id: string | null;
+  sealed_key: ArrayBuffer | number[];
+  ssec_salt: ArrayBuffer | number[] | null;
+  ssec_fingerprint: ArrayBuffer | number[] | null;
+  kms_context: string | null;
+  bucket_key_id: string | null;
+}
+
+export const SEALING_COLUMNS = 'sse_mode, format_version, kek_id, sealed_key, ssec_salt, ssec_fingerprint, kms_context, bucket_key_id';
+
+export function toSealing(r: SealingRow): ObjectSealing {
+  return {
+    sseMode: r.sse_mode,
+    formatVersion: r.format_version,
+    kekId: r.kek_id,
+    sealedKey: bytes(r.sealed_key)!,
+    ssecSalt: bytes(r.ssec_salt),
+    ssecFingerprint: bytes(r.ssec_fingerprint),
+    kmsContext: r.kms_context === null ? null : (JSON.parse(r.kms_context) as Record<string, string>),
+    bucketKeyId: r.bucket_key_id,
+  };
+}
+
+/** Just the sealing fields of a record (to carry an upload's sealing over to its object). */
+export function sealingOf(s: ObjectSealing): ObjectSealing {
+  const { sseMode, formatVersion, kekId, sealedKey, ssecSalt, ssecFingerprint, kmsContext, bucketKeyId } = s;
+  return { sseMode, formatVersion, kekId, sealedKey, ssecSalt, ssecFingerprint, kmsContext, bucketKeyId };
+}
+
+/** Values for SEALING_COLUMNS, in order. */
+export function sealingValues(s: ObjectSealing): unknown[] {
+  return [s.sseMode, s.formatVersion, s.kekId, s.sealedKey, s.ssecSalt, s.ssecFingerprint, s.kmsContext && JSON.stringify(s.kmsContext), s.bucketKeyId];
 }
 
 export interface ObjectRecord extends ObjectHeaders, ObjectSealing {
@@ -44,7 +87,9 @@ export interface ObjectPart {
 }
 
 export interface BucketEncryption {
-  algorithm: 'AES256';
+  algorithm: 'AES256' | 'aws:kms';
+  /** aws:kms: the KMS key of new objects (null: the KMS's default key). */
+  kmsMasterKeyId: string | null;
   bucketKeyEnabled: boolean;
   blockedEncryptionTypes: string[];
 }
@@ -69,12 +114,12 @@ const toBucket = (r: BucketRow): BucketRecord => ({
 });
 
 /** D1 hands BLOB columns back as ArrayBuffer or as an array of numbers, depending on the runtime. */
-function bytes(v: ArrayBuffer | number[] | null): Uint8Array | null {
+export function bytes(v: ArrayBuffer | number[] | null): Uint8Array | null {
   if (v === null) return null;
   return v instanceof ArrayBuffer ? new Uint8Array(v) : Uint8Array.from(v);
 }
 
-interface ObjectRow {
+interface ObjectRow extends SealingRow {
   bucket: string;
   key: string;
   blob_id: string | null;
@@ -92,18 +137,11 @@ interface ObjectRow {
   checksum_algorithm: string | null;
   checksum_value: string | null;
   checksum_type: 'FULL_OBJECT' | 'COMPOSITE' | null;
-  sse_mode: 'SSE-S3' | 'SSE-C';
-  format_version: number;
-  kek_id: string | null;
-  sealed_key: ArrayBuffer | number[];
-  ssec_salt: ArrayBuffer | number[] | null;
-  ssec_fingerprint: ArrayBuffer | number[] | null;
 }
 
 const OBJECT_COLUMNS =
   'bucket, key, blob_id, parts_count, size, etag, last_modified, content_type, cache_control, content_disposition, ' +
-  'content_encoding, content_language, expires, user_metadata, checksum_algorithm, checksum_value, checksum_type, ' +
-  'sse_mode, format_version, kek_id, sealed_key, ssec_salt, ssec_fingerprint';
+  `content_encoding, content_language, expires, user_metadata, checksum_algorithm, checksum_value, checksum_type, ${SEALING_COLUMNS}`;
 
 function toRecord(r: ObjectRow): ObjectRecord {
   return {
@@ -124,12 +162,7 @@ function toRecord(r: ObjectRow): ObjectRecord {
     checksumAlgorithm: r.checksum_algorithm,
     checksumValue: r.checksum_value,
     checksumType: r.checksum_type,
-    sseMode: r.sse_mode,
-    formatVersion: r.format_version,
-    kekId: r.kek_id,
-    sealedKey: bytes(r.sealed_key)!,
-    ssecSalt: bytes(r.ssec_salt),
-    ssecFingerprint: bytes(r.ssec_fingerprint),
+    ...toSealing(r),
   };
 }
 
@@ -209,14 +242,18 @@ export class MetadataStore {
     return results.map((r) => ({ partNumber: r.part_number, blobId: r.blob_id, size: r.size, etag: r.etag, checksumValue: r.checksum_value }));
   }
 
-  /** Replaces the key-wrapping (and metadata) of an object in place, if it still has `blobId`/`etag`. */
-  async resealObject(record: ObjectRecord): Promise<boolean> {
+  /**
+   * Replaces the key wrapping (and metadata) of an object in place, if it is still the version
+   * `previous` (same sealed key and blob): false when it changed meanwhile.
+   */
+  async resealObject(record: ObjectRecord, previous: ObjectSealing): Promise<boolean> {
     const r = await this.db
       .prepare(
         `UPDATE objects SET last_modified = ?3, content_type = ?4, cache_control = ?5, content_disposition = ?6,
-           content_encoding = ?7, content_language = ?8, expires = ?9, user_metadata = ?10, sse_mode = ?11,
-           kek_id = ?12, sealed_key = ?13, ssec_salt = ?14, ssec_fingerprint = ?15
-         WHERE bucket = ?1 AND key = ?2 AND etag = ?16 AND blob_id IS ?17`,
+           content_encoding = ?7, content_language = ?8, expires = ?9, user_metadata = ?10, etag = ?11,
+           sse_mode = ?12, format_version = ?13, kek_id = ?14, sealed_key = ?15, ssec_salt = ?16,
+           ssec_fingerprint = ?17, kms_context = ?18, bucket_key_id = ?19
+         WHERE bucket = ?1 AND key = ?2 AND sealed_key = ?20 AND blob_id IS ?21`,
       )
       .bind(
         record.bucket,
@@ -229,12 +266,9 @@ export class MetadataStore {
         record.contentLanguage,
         record.expires,
         JSON.stringify(record.userMetadata),
-        record.sseMode,
-        record.kekId,
-        record.sealedKey,
-        record.ssecSalt,
-        record.ssecFingerprint,
         record.etag,
+        ...sealingValues(record),
+        previous.sealedKey,
         record.blobId,
       )
       .run();
@@ -318,12 +352,12 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
     db
       .prepare(
         `INSERT INTO objects (${OBJECT_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)
          ON CONFLICT (bucket, key) DO UPDATE SET blob_id = ?3, parts_count = ?4, size = ?5, etag = ?6, last_modified = ?7,
            content_type = ?8, cache_control = ?9, content_disposition = ?10, content_encoding = ?11,
            content_language = ?12, expires = ?13, user_metadata = ?14, checksum_algorithm = ?15, checksum_value = ?16,
            checksum_type = ?17, sse_mode = ?18, format_version = ?19, kek_id = ?20, sealed_key = ?21, ssec_salt = ?22,
-           ssec_fingerprint = ?23`,
+           ssec_fingerprint = ?23, kms_context = ?24, bucket_key_id = ?25`,
       )
       .bind(
         bucket,
@@ -343,12 +377,7 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
         record.checksumAlgorithm,
         record.checksumValue,
         record.checksumType,
-        record.sseMode,
-        record.formatVersion,
-        record.kekId,
-        record.sealedKey,
-        record.ssecSalt,
-        record.ssecFingerprint,
+        ...sealingValues(record),
       ),
   ];
 }

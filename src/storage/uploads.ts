@@ -1,5 +1,14 @@
 // Multipart uploads in D1: the upload, its parts, and the one transaction that completes it.
-import { type ObjectHeaders, type ObjectRecord, type ObjectSealing, replaceObjectStatements } from './metadata';
+import {
+  type ObjectHeaders,
+  type ObjectRecord,
+  type ObjectSealing,
+  SEALING_COLUMNS,
+  type SealingRow,
+  replaceObjectStatements,
+  sealingValues,
+  toSealing,
+} from './metadata';
 
 export interface UploadRecord extends ObjectHeaders, ObjectSealing {
   uploadId: string;
@@ -19,7 +28,7 @@ export interface PartRecord {
   lastModified: number;
 }
 
-interface UploadRow {
+interface UploadRow extends SealingRow {
   upload_id: string;
   bucket: string;
   key: string;
@@ -32,12 +41,6 @@ interface UploadRow {
   expires: string | null;
   user_metadata: string;
   checksum_algorithm: string | null;
-  sse_mode: 'SSE-S3' | 'SSE-C';
-  format_version: number;
-  kek_id: string | null;
-  sealed_key: ArrayBuffer | number[];
-  ssec_salt: ArrayBuffer | number[] | null;
-  ssec_fingerprint: ArrayBuffer | number[] | null;
 }
 
 interface PartRow {
@@ -51,10 +54,7 @@ interface PartRow {
 
 const UPLOAD_COLUMNS =
   'upload_id, bucket, key, initiated, content_type, cache_control, content_disposition, content_encoding, ' +
-  'content_language, expires, user_metadata, checksum_algorithm, sse_mode, format_version, kek_id, sealed_key, ' +
-  'ssec_salt, ssec_fingerprint';
-
-const bytes = (v: ArrayBuffer | number[] | null) => (v === null ? null : v instanceof ArrayBuffer ? new Uint8Array(v) : Uint8Array.from(v));
+  `content_language, expires, user_metadata, checksum_algorithm, ${SEALING_COLUMNS}`;
 
 const toUpload = (r: UploadRow): UploadRecord => ({
   uploadId: r.upload_id,
@@ -69,12 +69,7 @@ const toUpload = (r: UploadRow): UploadRecord => ({
   expires: r.expires,
   userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
   checksumAlgorithm: r.checksum_algorithm,
-  sseMode: r.sse_mode,
-  formatVersion: r.format_version,
-  kekId: r.kek_id,
-  sealedKey: bytes(r.sealed_key)!,
-  ssecSalt: bytes(r.ssec_salt),
-  ssecFingerprint: bytes(r.ssec_fingerprint),
+  ...toSealing(r),
 });
 
 const toPart = (r: PartRow): PartRecord => ({
@@ -91,7 +86,7 @@ export class UploadStore {
 
   async create(u: UploadRecord): Promise<void> {
     await this.db
-      .prepare(`INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)`)
+      .prepare(`INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)`)
       .bind(
         u.uploadId,
         u.bucket,
@@ -105,12 +100,7 @@ export class UploadStore {
         u.expires,
         JSON.stringify(u.userMetadata),
         u.checksumAlgorithm,
-        u.sseMode,
-        u.formatVersion,
-        u.kekId,
-        u.sealedKey,
-        u.ssecSalt,
-        u.ssecFingerprint,
+        ...sealingValues(u),
       )
       .run();
   }

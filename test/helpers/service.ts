@@ -5,7 +5,9 @@ import { Agent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Miniflare } from 'miniflare';
+import { type DevKms, type DevKmsOptions, startDevKms } from '../../dev-kms/server.mjs';
 import { startFront } from '../../scripts/front.mjs';
+import { type ExternalBackend, externalEnv } from '../kms/fixtures';
 import { ROOT, WORKER_BUNDLE } from './paths';
 
 export const ACCESS_KEY_ID = 'EDGESSETESTKEY000001';
@@ -19,6 +21,8 @@ export interface Service {
   endpoint: string;
   mf: Miniflare;
   client: S3Client;
+  /** The development KMS behind the service, when started with `kms`. */
+  devKms: DevKms | null;
   r2: Awaited<ReturnType<Miniflare['getR2Bucket']>>;
   db: Awaited<ReturnType<Miniflare['getD1Database']>>;
   /** Runs the scheduled garbage collector as if the clock read `at` (ms since epoch). */
@@ -41,11 +45,18 @@ export function migrationStatements(): string[] {
     );
 }
 
-/**
- * `https`: serve TLS (Miniflare's self-signed certificate, trusted by the client) and no front, so
- * the worker sees https URLs as on Cloudflare.
- */
-export async function startService(bindings: Record<string, string> = {}, { https = false } = {}): Promise<Service> {
+export interface ServiceOptions {
+  /** Serve TLS (Miniflare's self-signed certificate, trusted by the client) and no front, so the worker sees https URLs as on Cloudflare. */
+  https?: boolean;
+  /** Use this external KMS backend of a development KMS (started and stopped with the service). */
+  kms?: { backend: ExternalBackend; devKms?: DevKmsOptions };
+}
+
+export async function startService(bindings: Record<string, string> = {}, { https = false, kms }: ServiceOptions = {}): Promise<Service> {
+  const devKms = kms ? await startDevKms(kms.devKms) : null;
+  // The mtls_certificates binding (KES) and outbound fetches (AWS, Vault) trust the dev CA.
+  const network = (tlsOptions: object) => ({ network: { allow: ['local'], tlsOptions } });
+  const trust = devKms && { trustedCertificates: [devKms.ca] };
   const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(`${ROOT}wrangler.toml`, 'utf8'))![1];
   const mf = new Miniflare({
     modules: true,
@@ -60,8 +71,15 @@ export async function startService(bindings: Record<string, string> = {}, { http
       VIRTUAL_HOST_SUFFIXES: 'localhost',
       MASTER_KEY,
       ALLOW_SSEC_OVER_HTTP: 'true',
+      ...(devKms ? externalEnv(kms!.backend, devKms) : {}),
       ...bindings,
     },
+    ...(devKms
+      ? {
+          serviceBindings: { KMS_MTLS: network({ ...trust, keypair: { privateKey: devKms.clientKey, certificateChain: devKms.clientCert } }) },
+          outboundService: network(trust!),
+        }
+      : {}),
     host: '127.0.0.1',
     port: 0,
     https,
@@ -82,6 +100,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     endpoint,
     mf,
     client,
+    devKms,
     r2: await mf.getR2Bucket('BLOBS'),
     db,
     async collectGarbage(at: number) {
@@ -92,6 +111,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
       client.destroy();
       await front?.close();
       await mf.dispose();
+      await devKms?.close();
     },
   };
 }

@@ -19,9 +19,10 @@ export async function putBucketEncryption({ request, auth, objects }: S3Request,
   if (rules.length !== 1 || typeof rules[0] !== 'object') throw malformed();
   const rule = rules[0]!;
   const algorithm = rule.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
-  if (algorithm === 'aws:kms' || algorithm === 'aws:kms:dsse') throw new S3Error('NotImplemented', 'SSE-KMS is not supported yet.');
-  if (algorithm !== 'AES256') throw malformed();
-  if (rule.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID) {
+  if (algorithm === 'aws:kms:dsse') throw new S3Error('NotImplemented', 'Dual-layer SSE-KMS (aws:kms:dsse) is not supported.');
+  if (algorithm !== 'AES256' && algorithm !== 'aws:kms') throw malformed();
+  const kmsMasterKeyId = rule.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID?.trim() || null;
+  if (kmsMasterKeyId && algorithm !== 'aws:kms') {
     throw new S3Error('InvalidArgument', 'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse', { ArgumentName: 'ApplyServerSideEncryptionByDefault' });
   }
   const blocked = asArray(rule.BlockedEncryptionTypes?.EncryptionType).map((t) => t.trim());
@@ -29,7 +30,8 @@ export async function putBucketEncryption({ request, auth, objects }: S3Request,
     if (type !== 'SSE-C' && type !== 'NONE') throw new S3Error('InvalidArgument', `Unknown EncryptionType ${type}.`, { ArgumentName: 'EncryptionType' });
   }
   const encryption: BucketEncryption = {
-    algorithm: 'AES256',
+    algorithm,
+    kmsMasterKeyId,
     bucketKeyEnabled: rule.BucketKeyEnabled?.trim() === 'true',
     blockedEncryptionTypes: blocked.filter((t) => t !== 'NONE'),
   };
@@ -41,7 +43,7 @@ export async function putBucketEncryption({ request, auth, objects }: S3Request,
 export async function getBucketEncryption({ objects }: S3Request, bucket: string): Promise<Response> {
   const { encryption } = await objects.requireBucket(bucket);
   const rule = {
-    ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' },
+    ApplyServerSideEncryptionByDefault: { SSEAlgorithm: encryption?.algorithm ?? 'AES256', KMSMasterKeyID: encryption?.kmsMasterKeyId ?? undefined },
     BucketKeyEnabled: encryption?.bucketKeyEnabled ?? false,
     BlockedEncryptionTypes: encryption?.blockedEncryptionTypes.length ? { EncryptionType: encryption.blockedEncryptionTypes } : undefined,
   };

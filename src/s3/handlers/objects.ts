@@ -1,5 +1,5 @@
 // PutObject, GetObject, HeadObject, DeleteObject.
-import type { ObjectRecord } from '../../storage/metadata';
+import type { ObjectRecord, ObjectSealing } from '../../storage/metadata';
 import { checkPreconditions } from '../conditional';
 import type { S3Request } from '../context';
 import { S3Error } from '../errors';
@@ -24,7 +24,7 @@ export async function putObject(req: S3Request, bucket: string, key: string): Pr
   return new Response(null, { status: 200, headers: { ETag: record.etag, ...sseHeaders(record, sse), ...checksumHeaders(record) } });
 }
 
-export const sseHeaders = (record: Pick<ObjectRecord, 'sseMode'>, sse: SseRequest) => sseResponseHeaders(record.sseMode, sse.mode === 'SSE-C' ? sse.keyMd5 : null);
+export const sseHeaders = (sealing: ObjectSealing, sse: SseRequest) => sseResponseHeaders(sealing, sse.mode === 'SSE-C' ? sse.keyMd5 : null);
 
 /** Query parameters that override response headers on GET and HEAD. */
 const RESPONSE_OVERRIDES: [string, string][] = [
