@@ -17,12 +17,20 @@ const accessKeyId = process.env.ACCESS_KEY_ID || 'EDGESSEDEVACCESSKEY1';
 const secretAccessKey = process.env.SECRET_ACCESS_KEY || 'edge-sse-dev-secret-access-key-change-me';
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
-// The built-in KMS master key of this checkout: generated once, kept in .dev.vars (wrangler dev's
-// local secrets file, git-ignored). Losing it makes the local objects unreadable.
+// The built-in KMS's master keys of this checkout: generated once, kept in .dev.vars (wrangler dev's
+// local secrets file, git-ignored). Losing them makes the local objects unreadable. KMS_KEY_IDS names
+// the keys it must hold (created on first use); the first is the default key for SSE-S3 and SSE-KMS.
 const devVars = existsSync('.dev.vars') ? readFileSync('.dev.vars', 'utf8') : '';
-if (!/^MASTER_KEY=/m.test(devVars)) {
-  writeFileSync('.dev.vars', `${devVars}MASTER_KEY=dev-local:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-}
+const masters = new Map(
+  (/^MASTER_KEY=(.*)$/m.exec(devVars)?.[1] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((entry) => [entry.slice(0, entry.indexOf(':')), entry.slice(entry.indexOf(':') + 1)]),
+);
+const keyIds = (process.env.KMS_KEY_IDS || [...masters.keys()][0] || 'dev-local').split(',').map((k) => k.trim()).filter(Boolean);
+for (const id of keyIds) if (!masters.has(id)) masters.set(id, randomBytes(32).toString('base64'));
+const ordered = [...keyIds, ...[...masters.keys()].filter((k) => !keyIds.includes(k))].map((k) => `${k}:${masters.get(k)}`).join(',');
+writeFileSync('.dev.vars', `${devVars.replace(/^MASTER_KEY=.*\n?/m, '')}MASTER_KEY=${ordered}\n`, { mode: 0o600 });
 
 const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
@@ -81,6 +89,7 @@ edge-sse is running (local R2 and D1 under .wrangler/state; master key in .dev.v
   region:            us-east-1
   access key id:     ${accessKeyId}
   secret access key: ${secretAccessKey}
+  KMS keys:          ${keyIds.join(', ')} (default ${keyIds[0]}; built-in KMS, master keys in .dev.vars)
   try:               AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} aws --endpoint-url ${endpoint} s3 ls${
       https ? `\n  certificate:       ${certificate} (trust it: AWS_CA_BUNDLE=${certificate}, rclone --ca-cert ${certificate})` : ''
     }

@@ -60,13 +60,21 @@ describe.runIf(existsSync(AWS))('aws CLI v2', () => {
     expect(await aws('s3', 'ls')).not.toContain('cli-bucket');
   });
 
-  it('round-trips with --sse AES256 and with --sse-c keys', async () => {
+  it('round-trips with --sse AES256, --sse aws:kms and --sse-c keys', async () => {
     await aws('s3', 'mb', 's3://cli-sse');
     const data = randomBytes(200_000);
     writeFileSync(join(dir, 'sse.bin'), data);
     await aws('s3', 'cp', '--sse', 'AES256', join(dir, 'sse.bin'), 's3://cli-sse/s3.bin');
     const head = JSON.parse(await aws('s3api', 'head-object', '--bucket', 'cli-sse', '--key', 's3.bin'));
     expect(head.ServerSideEncryption).toBe('AES256');
+
+    await aws('s3', 'cp', '--sse', 'aws:kms', '--sse-kms-key-id', 'test-key', join(dir, 'sse.bin'), 's3://cli-sse/kms.bin');
+    const kmsHead = JSON.parse(await aws('s3api', 'head-object', '--bucket', 'cli-sse', '--key', 'kms.bin'));
+    expect([kmsHead.ServerSideEncryption, kmsHead.SSEKMSKeyId]).toEqual(['aws:kms', 'test-key']);
+    await aws('s3', 'cp', 's3://cli-sse/kms.bin', join(dir, 'kms.out'));
+    expect(readFileSync(join(dir, 'kms.out')).equals(data)).toBe(true);
+    const unknown = await aws('s3', 'cp', '--sse', 'aws:kms', '--sse-kms-key-id', 'nope', join(dir, 'sse.bin'), 's3://cli-sse/x.bin').catch((e: { stderr: string }) => e.stderr);
+    expect(unknown).toMatch(/KMS\.NotFoundException/);
 
     const key = 'k'.repeat(32);
     await aws('s3', 'cp', '--sse-c', 'AES256', '--sse-c-key', key, join(dir, 'sse.bin'), 's3://cli-sse/c.bin');
