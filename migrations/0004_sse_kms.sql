@@ -8,10 +8,11 @@ ALTER TABLE uploads ADD COLUMN kms_context TEXT;
 CREATE TABLE bucket_keys (
   id           TEXT PRIMARY KEY,
   bucket       TEXT NOT NULL,
-  kek_id       TEXT NOT NULL,       -- the KMS key that sealed it
+  key_id       TEXT NOT NULL,       -- the KMS key as requests name it (what new writes look it up by)
+  kek_id       TEXT NOT NULL,       -- the KMS key that sealed it, as the KMS names it (AWS: the ARN)
   sealed_key   BLOB NOT NULL,       -- the KMS's ciphertext blob
   created_at   INTEGER NOT NULL     -- ms since epoch; a new bucket key starts each period
 ) WITHOUT ROWID;
-CREATE INDEX bucket_keys_current ON bucket_keys (bucket, kek_id, created_at);
+CREATE INDEX bucket_keys_current ON bucket_keys (bucket, key_id, created_at);
 ALTER TABLE objects ADD COLUMN bucket_key_id TEXT;  -- SSE-KMS with a bucket key: the key that sealed sealed_key
 ALTER TABLE uploads ADD COLUMN bucket_key_id TEXT;

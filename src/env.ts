@@ -14,6 +14,8 @@ export interface Bindings extends KmsEnv {
   ALLOW_SSEC_OVER_HTTP?: string;
   /** Region reported by GetBucketLocation and accepted in SigV4 scopes. */
   REGION?: string;
+  /** Seconds an unsealed KMS data key stays cached in an isolate (default 60; 0 turns the cache off). */
+  KMS_CACHE_TTL_SECONDS?: string;
   /** Multipart uploads older than this many hours are aborted by the collector (default 168). */
   UPLOAD_MAX_AGE_HOURS?: string;
   /** Comma-separated host suffixes: a request to <bucket>.<suffix> addresses <bucket>. */

@@ -29,8 +29,8 @@ describe.each(['builtin', 'kes', 'aws', 'vault'] as BackendName[])('SSE-KMS with
   beforeAll(async () => {
     svc =
       name === 'builtin'
-        ? await startService({ MASTER_KEY: KEYS.map((k, i) => `${k}:${Buffer.alloc(32, i + 9).toString('base64')}`).join(',') })
-        : await startService({}, { kms: { backend: name as ExternalBackend, devKms: { keyIds: KEYS } } });
+        ? await startService({ MASTER_KEY: KEYS.map((k, i) => `${k}:${Buffer.alloc(32, i + 9).toString('base64')}`).join(','), KMS_CACHE_TTL_SECONDS: '1' })
+        : await startService({ KMS_CACHE_TTL_SECONDS: '1' }, { kms: { backend: name as ExternalBackend, devKms: { keyIds: KEYS } } });
     await svc.client.send(new CreateBucketCommand({ Bucket: bucket }));
   }, 60_000);
   afterAll(() => svc?.stop());
@@ -129,9 +129,46 @@ describe.each(['builtin', 'kes', 'aws', 'vault'] as BackendName[])('SSE-KMS with
       await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'erased', Body: 'gone soon', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyId }));
       expect((await get('erased')).body.toString()).toBe('gone soon');
       await admin.deleteKey(keyId);
+      // Unsealed keys stay cached for at most KMS_CACHE_TTL_SECONDS (1 s here).
+      await new Promise((r) => setTimeout(r, 1100));
       const err = await s3Error(get('erased'));
       expect(['KMS.NotFoundException', 'KMS.DisabledException']).toContain(err.name);
       expect(err.status).toBe(400);
     });
   }
+});
+
+describe('KMS calls', () => {
+  let svc: Service;
+  beforeAll(async () => {
+    svc = await startService({}, { kms: { backend: 'aws', devKms: { keyIds: KEYS } } });
+    await svc.client.send(new CreateBucketCommand({ Bucket: bucket }));
+  }, 60_000);
+  afterAll(() => svc?.stop());
+
+  const callsDuring = async (work: () => Promise<unknown>) => {
+    const before = svc.devKms!.stats().aws;
+    await work();
+    return svc.devKms!.stats().aws - before;
+  };
+  const puts = (n: number, extra: Record<string, unknown>) => async () => {
+    for (let i = 0; i < n; i++) await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: `calls/${i}`, Body: `${i}`, ServerSideEncryption: 'aws:kms', ...extra }));
+  };
+
+  it('makes one KMS call per PUT without bucket keys, and one per bucket key period with them', async () => {
+    expect(await callsDuring(puts(100, {}))).toBe(100);
+    const withBucketKey = await callsDuring(puts(100, { BucketKeyEnabled: true }));
+    expect(withBucketKey).toBeLessThanOrEqual(1);
+    const head = await svc.client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'calls/7' }));
+    expect(head.BucketKeyEnabled).toBe(true);
+    const got = await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'calls/7' }));
+    expect(await got.Body!.transformToString()).toBe('7');
+  });
+
+  it('serves repeated GETs of an object from the key cache', async () => {
+    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'hot', Body: 'hot', ServerSideEncryption: 'aws:kms' }));
+    const read = async () => (await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'hot' }))).Body!.transformToString();
+    expect(await callsDuring(read)).toBeLessThanOrEqual(1);
+    expect(await callsDuring(async () => { for (let i = 0; i < 20; i++) expect(await read()).toBe('hot'); })).toBe(0);
+  });
 });

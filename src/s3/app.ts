@@ -3,9 +3,11 @@ import { Hono } from 'hono';
 import type { AppEnv, Bindings } from '../env';
 import { kmsFromEnv } from '../kms/config';
 import { Encryption } from '../service/encryption';
+import { KeyCache } from '../service/key-cache';
 import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
 import { BlobStore } from '../storage/blobs';
+import { BucketKeyStore } from '../storage/bucket-keys';
 import { MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
 import { parseAddress, rawPath } from './address';
@@ -43,8 +45,12 @@ export interface Services {
   multipart: MultipartService;
 }
 
+/** Unsealed data keys cached across the requests an isolate serves (KMS_CACHE_TTL_SECONDS, default 60; 0 = off). */
+let keyCache: KeyCache | null = null;
+
 export function services(env: Bindings): Services {
-  const encryption = new Encryption(() => kmsFromEnv(env));
+  keyCache ??= new KeyCache({ ttlMs: Number(env.KMS_CACHE_TTL_SECONDS ?? 60) * 1000, maxEntries: 1000 });
+  const encryption = new Encryption(() => kmsFromEnv(env), new BucketKeyStore(env.DB), keyCache);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
   return {

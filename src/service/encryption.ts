@@ -5,7 +5,9 @@ import { type KeyBinding, bindingBytes, deriveKek, randomKey, sealKey, ssecKeyFi
 import { type Kms, KmsError } from '../kms/kms';
 import { S3Error } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
+import type { BucketKeyStore } from '../storage/bucket-keys';
 import type { BucketEncryption, ObjectSealing } from '../storage/metadata';
+import { type KeyCache, cacheId } from './key-cache';
 
 /** An object's (or upload's) data key with its binding; parts derive their own stream keys from it. */
 export interface ObjectKey {
@@ -20,6 +22,8 @@ export interface StreamKey {
 }
 
 const SSE_C_LABEL = 'SSE-C';
+/** A bucket key seals new objects for this long; then the next write makes a new one. */
+export const BUCKET_KEY_PERIOD_MS = 3600 * 1000;
 
 /** The stream key of a single-PUT object (part null) or of one part of a multipart object. */
 export async function streamKey(k: ObjectKey, part: number | null): Promise<StreamKey> {
@@ -55,7 +59,10 @@ export function kmsFailure(e: unknown): never {
 }
 
 /** The mode and KMS key a write gets: what the request asks, else the bucket's default (SSE-S3 without one). */
-type Resolved = { mode: 'SSE-C'; key: Uint8Array } | { mode: 'SSE-S3' } | { mode: 'SSE-KMS'; keyId: string | null; context: Record<string, string> | null };
+type Resolved =
+  | { mode: 'SSE-C'; key: Uint8Array }
+  | { mode: 'SSE-S3' }
+  | { mode: 'SSE-KMS'; keyId: string | null; context: Record<string, string> | null; bucketKey: boolean };
 
 function resolve(sse: SseRequest, bucketDefault: BucketEncryption | null): Resolved {
   if (sse.mode === 'SSE-C') {
@@ -64,14 +71,24 @@ function resolve(sse: SseRequest, bucketDefault: BucketEncryption | null): Resol
     }
     return { mode: 'SSE-C', key: sse.key };
   }
-  if (sse.mode === 'SSE-KMS') return { mode: 'SSE-KMS', keyId: sse.keyId ?? bucketDefault?.kmsMasterKeyId ?? null, context: sse.context };
-  if (sse.mode === 'default' && bucketDefault?.algorithm === 'aws:kms') return { mode: 'SSE-KMS', keyId: bucketDefault.kmsMasterKeyId, context: null };
+  const bucketKey = bucketDefault?.bucketKeyEnabled ?? false;
+  if (sse.mode === 'SSE-KMS') {
+    return { mode: 'SSE-KMS', keyId: sse.keyId ?? bucketDefault?.kmsMasterKeyId ?? null, context: sse.context, bucketKey: sse.bucketKeyEnabled ?? bucketKey };
+  }
+  if (sse.mode === 'default' && bucketDefault?.algorithm === 'aws:kms') return { mode: 'SSE-KMS', keyId: bucketDefault.kmsMasterKeyId, context: null, bucketKey };
   return { mode: 'SSE-S3' };
 }
 
+/** The binding of a bucket key: the bucket, under no object key (S3 object keys are never empty). */
+const bucketKeyBinding = (bucket: string): KeyBinding => ({ mode: 'SSE-KMS', bucket, key: '' });
+
 export class Encryption {
   /** `kms` is resolved per request, so a missing master key fails requests clearly, never silently. */
-  constructor(private readonly kms: () => Kms) {}
+  constructor(
+    private readonly kms: () => Kms,
+    private readonly bucketKeys: BucketKeyStore,
+    private readonly cache: KeyCache,
+  ) {}
 
   /** Seals a new data key for an object about to be written, as `sse` and the bucket default ask. */
   async seal(sse: SseRequest, bucketDefault: BucketEncryption | null, bucket: string, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
@@ -82,6 +99,8 @@ export class Encryption {
     try {
       const kms = this.kms();
       const keyId = (target.mode === 'SSE-KMS' && target.keyId) || kms.defaultKeyId;
+      // A client context binds through the KMS, one call per object: bucket keys are used without one.
+      if (target.mode === 'SSE-KMS' && target.bucketKey && !context) return await this.sealUnderBucketKey(kms, keyId, bucket, key);
       const generated = await kms.generateDataKey(keyId, b, context ?? undefined);
       return { sealing: kmsSealing(target.mode, generated.keyId, generated.sealed, context), objectKey: { dataKey: generated.plaintext, aad: bindingBytes(b) } };
     } catch (e) {
@@ -96,7 +115,8 @@ export class Encryption {
    */
   async reseal(source: ObjectSealing, sourceSse: SseRequest, sse: SseRequest, bucketDefault: BucketEncryption | null, bucket: string, key: string): Promise<ObjectSealing | null> {
     const target = resolve(sse, bucketDefault);
-    if (target.mode !== source.sseMode) return null;
+    // Objects under a bucket key, and moves onto one, re-encrypt (the copy path) instead.
+    if (target.mode !== source.sseMode || source.bucketKeyId || (target.mode === 'SSE-KMS' && target.bucketKey)) return null;
     if (target.mode === 'SSE-C') {
       const { dataKey } = await this.open(source, sourceSse, bucket, key);
       return (await this.sealForCustomer(dataKey, target.key, bucket, key)).sealing;
@@ -142,16 +162,53 @@ export class Encryption {
     await this.authorize(sealing, sse);
     const b = binding(sealing.sseMode, bucket, key);
     try {
-      const dataKey =
-        sealing.sseMode === 'SSE-C' && sse.mode === 'SSE-C'
-          ? await unsealKey(await deriveKek(sse.key, SSE_C_LABEL, bindingBytes(b)), sealing.sealedKey, b)
-          : await this.kms().decryptDataKey(sealing.kekId!, sealing.sealedKey, b, sealing.kmsContext ?? undefined);
+      let dataKey: Uint8Array;
+      if (sealing.sseMode === 'SSE-C' && sse.mode === 'SSE-C') {
+        dataKey = await unsealKey(await deriveKek(sse.key, SSE_C_LABEL, bindingBytes(b)), sealing.sealedKey, b);
+      } else if (sealing.bucketKeyId) {
+        dataKey = await unsealKey(await this.openBucketKey(sealing.bucketKeyId, bucket), sealing.sealedKey, b);
+      } else {
+        const id = await cacheId('object', sealing.kekId!, sealing.sealedKey, bindingBytes(b), JSON.stringify(sealing.kmsContext));
+        dataKey = await this.cache.get(id, () => this.kms().decryptDataKey(sealing.kekId!, sealing.sealedKey, b, sealing.kmsContext ?? undefined));
+      }
       return { dataKey, aad: bindingBytes(b) };
     } catch (e) {
       if (e instanceof KmsError) return kmsFailure(e);
       console.error('sealed key does not open', bucket);
       throw new S3Error('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');
     }
+  }
+
+  /** A new object data key sealed under the bucket's current bucket key for `keyId` (made if none). */
+  private async sealUnderBucketKey(kms: Kms, keyId: string, bucket: string, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
+    const now = Date.now();
+    let current = await this.bucketKeys.current(bucket, keyId, now - BUCKET_KEY_PERIOD_MS);
+    let plaintext: Uint8Array;
+    if (current) {
+      plaintext = await this.openBucketKey(current.id, bucket);
+    } else {
+      const generated = await kms.generateDataKey(keyId, bucketKeyBinding(bucket));
+      current = { id: crypto.randomUUID(), bucket, keyId, kekId: generated.keyId, sealedKey: generated.sealed, createdAt: now };
+      await this.bucketKeys.insert(current);
+      plaintext = generated.plaintext;
+      this.cache.set(await cacheId('bucket-key', current.id), plaintext);
+    }
+    const b = binding('SSE-KMS', bucket, key);
+    const dataKey = randomKey();
+    const sealing: ObjectSealing = {
+      ...kmsSealing('SSE-KMS', current.kekId, await sealKey(plaintext, dataKey, b), null),
+      bucketKeyId: current.id,
+    };
+    return { sealing, objectKey: { dataKey, aad: bindingBytes(b) } };
+  }
+
+  /** A bucket key's plaintext, from the isolate's cache or the KMS. */
+  private async openBucketKey(id: string, bucket: string): Promise<Uint8Array> {
+    return this.cache.get(await cacheId('bucket-key', id), async () => {
+      const row = await this.bucketKeys.get(id);
+      if (!row || row.bucket !== bucket) throw new KmsError('not-authentic', `bucket key ${id} is missing or belongs to another bucket`);
+      return this.kms().decryptDataKey(row.kekId, row.sealedKey, bucketKeyBinding(bucket));
+    });
   }
 
   private async sealForCustomer(dataKey: Uint8Array, customerKey: Uint8Array, bucket: string, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
