@@ -6,6 +6,7 @@ import { Encryption } from '../service/encryption';
 import { KeyCache } from '../service/key-cache';
 import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
+import { Rewrapper } from '../service/rewrap';
 import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
 import { MetadataStore } from '../storage/metadata';
@@ -15,6 +16,7 @@ import { authenticate } from './auth/sigv4';
 import type { S3Request } from './context';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
+import { adminRewrap } from './handlers/admin';
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
 import { listObjects, listObjectsV2 } from './handlers/list';
@@ -43,6 +45,7 @@ export function parseCredentials(config: string | undefined): Map<string, string
 export interface Services {
   objects: ObjectService;
   multipart: MultipartService;
+  rewrapper: Rewrapper;
 }
 
 /** Unsealed data keys cached across the requests an isolate serves (KMS_CACHE_TTL_SECONDS, default 60; 0 = off). */
@@ -50,17 +53,22 @@ let keyCache: KeyCache | null = null;
 
 export function services(env: Bindings): Services {
   keyCache ??= new KeyCache({ ttlMs: Number(env.KMS_CACHE_TTL_SECONDS ?? 60) * 1000, maxEntries: 1000 });
-  const encryption = new Encryption(() => kmsFromEnv(env), new BucketKeyStore(env.DB), keyCache);
+  const kms = () => kmsFromEnv(env);
+  const bucketKeys = new BucketKeyStore(env.DB);
+  const encryption = new Encryption(kms, bucketKeys, keyCache);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
   return {
     objects: new ObjectService(meta, blobs, encryption),
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
+    rewrapper: new Rewrapper(kms, meta, bucketKeys),
   };
 }
 
 function dispatch(op: Operation, req: S3Request): Promise<Response> {
   switch (op.kind) {
+    case 'AdminRewrap':
+      return adminRewrap(req);
     case 'ListBuckets':
       return listBuckets(req);
     case 'CreateBucket':

@@ -6,6 +6,7 @@ type BucketOp<K extends string> = { kind: K; bucket: string };
 type ObjectOp<K extends string> = { kind: K; bucket: string; key: string };
 
 export type Operation =
+  | { kind: 'AdminRewrap' }
   | { kind: 'ListBuckets' }
   | BucketOp<'CreateBucket'>
   | BucketOp<'HeadBucket'>
@@ -44,7 +45,9 @@ export function parseOperation(method: string, address: Address, query: URLSearc
   const only = (...names: string[]) => sub.length === names.length && names.every((n) => sub.includes(n));
   const uploadId = query.get('uploadId') ?? '';
 
-  if (bucket === null) {
+  if (bucket === '_admin') {
+    if (key === 'rewrap' && method === 'POST' && none) return { kind: 'AdminRewrap' };
+  } else if (bucket === null) {
     if (method === 'GET' && none) return { kind: 'ListBuckets' };
   } else if (key === null) {
     switch (method) {

@@ -57,8 +57,9 @@ export class BucketKeyStore {
       .run();
   }
 
-  /** Replaces the sealing of a bucket key (re-wrap under another KMS key or version). */
-  async reseal(id: string, kekId: string, sealedKey: Uint8Array): Promise<void> {
-    await this.db.prepare('UPDATE bucket_keys SET kek_id = ?, sealed_key = ? WHERE id = ?').bind(kekId, sealedKey, id).run();
+  /** Replaces the sealing of a bucket key (re-wrap) if it is still `previous`. */
+  async reseal(id: string, kekId: string, sealedKey: Uint8Array, previous: Uint8Array): Promise<boolean> {
+    const r = await this.db.prepare('UPDATE bucket_keys SET kek_id = ?, sealed_key = ? WHERE id = ? AND sealed_key = ?').bind(kekId, sealedKey, id, previous).run();
+    return r.meta.changes > 0;
   }
 }

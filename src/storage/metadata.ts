@@ -233,6 +233,63 @@ export class MetadataStore {
     await this.db.batch(replaceObjectStatements(this.db, record));
   }
 
+  /**
+   * Rows sealed by the KMS itself (not under a bucket key or an SSE-C key), bucket keys first, then
+   * uploads, then objects, each in a stable order, after `cursor`.
+   */
+  async kmsSealedRows(cursor: string | null, limit: number): Promise<KmsSealedRow[]> {
+    const [rank, position] = cursor ? (JSON.parse(cursor) as [number, string]) : [-1, ''];
+    const kmsModes = "sse_mode IN ('SSE-S3', 'SSE-KMS') AND bucket_key_id IS NULL";
+    const { results } = await this.db
+      .prepare(
+        `SELECT * FROM (
+           SELECT 0 AS rank, id AS position, 'bucket_keys' AS tbl, id, bucket, '' AS key, 'SSE-KMS' AS sse_mode, key_id, kek_id, sealed_key, NULL AS kms_context FROM bucket_keys
+           UNION ALL
+           SELECT 1, upload_id, 'uploads', upload_id, bucket, key, sse_mode, NULL, kek_id, sealed_key, kms_context FROM uploads WHERE ${kmsModes}
+           UNION ALL
+           SELECT 2, bucket || char(0) || key, 'objects', '', bucket, key, sse_mode, NULL, kek_id, sealed_key, kms_context FROM objects WHERE ${kmsModes}
+         ) WHERE (rank, position) > (?1, ?2) ORDER BY rank, position LIMIT ?3`,
+      )
+      .bind(rank, position, limit)
+      .all<{
+        rank: number;
+        position: string;
+        tbl: KmsSealedRow['table'];
+        id: string;
+        bucket: string;
+        key: string;
+        sse_mode: KmsSealedRow['sseMode'];
+        key_id: string | null;
+        kek_id: string;
+        sealed_key: ArrayBuffer | number[];
+        kms_context: string | null;
+      }>();
+    return results.map((r) => ({
+      table: r.tbl,
+      cursor: JSON.stringify([r.rank, r.position]),
+      id: r.id,
+      bucket: r.bucket,
+      key: r.key,
+      sseMode: r.sse_mode,
+      keyId: r.key_id,
+      kekId: r.kek_id,
+      sealedKey: bytes(r.sealed_key)!,
+      kmsContext: r.kms_context === null ? null : (JSON.parse(r.kms_context) as Record<string, string>),
+    }));
+  }
+
+  /** Re-seals an object or upload row in place if its sealed key is still `row.sealedKey`. */
+  async updateKmsSealing(row: KmsSealedRow, kekId: string, sealedKey: Uint8Array): Promise<boolean> {
+    const r =
+      row.table === 'uploads'
+        ? await this.db.prepare('UPDATE uploads SET kek_id = ?1, sealed_key = ?2 WHERE upload_id = ?3 AND sealed_key = ?4').bind(kekId, sealedKey, row.id, row.sealedKey).run()
+        : await this.db
+            .prepare('UPDATE objects SET kek_id = ?1, sealed_key = ?2 WHERE bucket = ?3 AND key = ?4 AND sealed_key = ?5')
+            .bind(kekId, sealedKey, row.bucket, row.key, row.sealedKey)
+            .run();
+    return r.meta.changes > 0;
+  }
+
   /** The parts of a multipart object, in order. */
   async objectParts(bucket: string, key: string): Promise<ObjectPart[]> {
     const { results } = await this.db
@@ -380,6 +437,24 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
         ...sealingValues(record),
       ),
   ];
+}
+
+/** A row whose key material the KMS sealed: an object, an upload in progress or a bucket key. */
+export interface KmsSealedRow {
+  table: 'objects' | 'uploads' | 'bucket_keys';
+  /** Opaque position of this row in the re-wrap order. */
+  cursor: string;
+  /** Upload id or bucket key id ('' for objects). */
+  id: string;
+  bucket: string;
+  /** Object key ('' for a bucket key). */
+  key: string;
+  sseMode: 'SSE-S3' | 'SSE-KMS';
+  /** Bucket keys: the KMS key as requests name it. */
+  keyId: string | null;
+  kekId: string;
+  sealedKey: Uint8Array;
+  kmsContext: Record<string, string> | null;
 }
 
 export class GcStateStore {

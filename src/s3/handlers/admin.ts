@@ -1,0 +1,26 @@
+// Administrative operations under /_admin/ (a path no bucket can have: "_" is not allowed in bucket
+// names), authenticated like any request. POST /_admin/rewrap runs one re-wrap batch.
+import type { S3Request } from '../context';
+import { S3Error } from '../errors';
+import { readUploadText } from '../upload';
+
+const badRequest = (message: string) => new S3Error('InvalidArgument', message, { ArgumentName: 'rewrap' });
+
+/** Body: {"targetKeyId"?: string, "all"?: boolean, "cursor"?: string, "limit"?: 1..1000}; answers a RewrapReport as JSON. */
+export async function adminRewrap({ request, auth, rewrapper }: S3Request): Promise<Response> {
+  let body: Record<string, unknown>;
+  try {
+    const text = await readUploadText(request, auth.payload);
+    body = text.trim() ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch (e) {
+    if (e instanceof S3Error) throw e;
+    throw badRequest('The body must be a JSON object.');
+  }
+  const { targetKeyId = null, all = false, cursor = null, limit = 100 } = body;
+  if (targetKeyId !== null && typeof targetKeyId !== 'string') throw badRequest('targetKeyId must be a string.');
+  if (typeof all !== 'boolean') throw badRequest('all must be a boolean.');
+  if (cursor !== null && (typeof cursor !== 'string' || !/^\[\d,".*"\]$/.test(cursor))) throw badRequest('cursor must be a cursor from a previous batch.');
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000.');
+  const report = await rewrapper.batch({ targetKeyId, all, cursor, limit });
+  return Response.json(report);
+}
