@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Error } from './helpers/errors';
+import { getBytes as readBytes } from './helpers/objects';
 import { type Service, startService } from './helpers/service';
 
 let svc: Service;
@@ -31,10 +32,7 @@ beforeAll(async () => {
 });
 afterAll(() => svc?.stop());
 
-async function getBytes(key: string, extra: Record<string, unknown> = {}): Promise<Buffer> {
-  const got = await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...extra }));
-  return Buffer.from(await got.Body!.transformToByteArray());
-}
+const getBytes = (key: string, extra: Record<string, unknown> = {}) => readBytes(svc.client, bucket, key, extra);
 
 async function blobs(): Promise<string[]> {
   const listed = await svc.r2.list({ prefix: 'blobs/' });

@@ -19,6 +19,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Error } from './helpers/errors';
+import { getBytes as readBytes } from './helpers/objects';
 import { type Service, startService } from './helpers/service';
 
 let svc: Service;
@@ -33,10 +34,7 @@ beforeAll(async () => {
 });
 afterAll(() => svc?.stop());
 
-async function getBytes(key: string, extra: Record<string, unknown> = {}): Promise<Buffer> {
-  const got = await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...extra }));
-  return Buffer.from(await got.Body!.transformToByteArray());
-}
+const getBytes = (key: string, extra: Record<string, unknown> = {}) => readBytes(svc.client, bucket, key, extra);
 
 /** Deterministic pseudo-random bytes, generated as a stream: `total` bytes in 1 MiB chunks. */
 function* generated(total: number, seed: number): Generator<Buffer> {

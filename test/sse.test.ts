@@ -12,6 +12,7 @@ import {
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Error } from './helpers/errors';
+import { getBytes as readBytes } from './helpers/objects';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 
 let svc: Service;
@@ -31,10 +32,7 @@ async function storedBytes(key: string): Promise<Buffer> {
   return Buffer.from(await obj!.arrayBuffer());
 }
 
-async function getBytes(key: string, extra: Record<string, unknown> = {}): Promise<Buffer> {
-  const got = await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...extra }));
-  return Buffer.from(await got.Body!.transformToByteArray());
-}
+const getBytes = (key: string, extra: Record<string, unknown> = {}) => readBytes(svc.client, bucket, key, extra);
 
 beforeAll(async () => {
   svc = await startService();

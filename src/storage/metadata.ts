@@ -1,5 +1,35 @@
 // Buckets and object rows in D1. Every function is one round trip (a statement or an atomic batch).
 
+/** Row columns of ObjectHeaders and user metadata, shared by objects and uploads. */
+export interface DescriptionRow {
+  content_type: string | null;
+  cache_control: string | null;
+  content_disposition: string | null;
+  content_encoding: string | null;
+  content_language: string | null;
+  expires: string | null;
+  user_metadata: string;
+}
+
+export const DESCRIPTION_COLUMNS = 'content_type, cache_control, content_disposition, content_encoding, content_language, expires, user_metadata';
+
+export function toDescription(r: DescriptionRow): ObjectHeaders & { userMetadata: Record<string, string> } {
+  return {
+    contentType: r.content_type,
+    cacheControl: r.cache_control,
+    contentDisposition: r.content_disposition,
+    contentEncoding: r.content_encoding,
+    contentLanguage: r.content_language,
+    expires: r.expires,
+    userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
+  };
+}
+
+/** Values for DESCRIPTION_COLUMNS, in order. */
+export function descriptionValues(d: ObjectHeaders & { userMetadata: Record<string, string> }): unknown[] {
+  return [d.contentType, d.cacheControl, d.contentDisposition, d.contentEncoding, d.contentLanguage, d.expires, JSON.stringify(d.userMetadata)];
+}
+
 export interface ObjectHeaders {
   contentType: string | null;
   cacheControl: string | null;
@@ -119,7 +149,7 @@ export function bytes(v: ArrayBuffer | number[] | null): Uint8Array | null {
   return v instanceof ArrayBuffer ? new Uint8Array(v) : Uint8Array.from(v);
 }
 
-interface ObjectRow extends SealingRow {
+interface ObjectRow extends DescriptionRow, SealingRow {
   bucket: string;
   key: string;
   blob_id: string | null;
@@ -127,21 +157,12 @@ interface ObjectRow extends SealingRow {
   size: number;
   etag: string;
   last_modified: number;
-  content_type: string | null;
-  cache_control: string | null;
-  content_disposition: string | null;
-  content_encoding: string | null;
-  content_language: string | null;
-  expires: string | null;
-  user_metadata: string;
   checksum_algorithm: string | null;
   checksum_value: string | null;
   checksum_type: 'FULL_OBJECT' | 'COMPOSITE' | null;
 }
 
-const OBJECT_COLUMNS =
-  'bucket, key, blob_id, parts_count, size, etag, last_modified, content_type, cache_control, content_disposition, ' +
-  `content_encoding, content_language, expires, user_metadata, checksum_algorithm, checksum_value, checksum_type, ${SEALING_COLUMNS}`;
+const OBJECT_COLUMNS = `bucket, key, blob_id, parts_count, size, etag, last_modified, ${DESCRIPTION_COLUMNS}, checksum_algorithm, checksum_value, checksum_type, ${SEALING_COLUMNS}`;
 
 function toRecord(r: ObjectRow): ObjectRecord {
   return {
@@ -152,13 +173,7 @@ function toRecord(r: ObjectRow): ObjectRecord {
     size: r.size,
     etag: r.etag,
     lastModified: r.last_modified,
-    contentType: r.content_type,
-    cacheControl: r.cache_control,
-    contentDisposition: r.content_disposition,
-    contentEncoding: r.content_encoding,
-    contentLanguage: r.content_language,
-    expires: r.expires,
-    userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
+    ...toDescription(r),
     checksumAlgorithm: r.checksum_algorithm,
     checksumValue: r.checksum_value,
     checksumType: r.checksum_type,
@@ -316,13 +331,7 @@ export class MetadataStore {
         record.bucket,
         record.key,
         record.lastModified,
-        record.contentType,
-        record.cacheControl,
-        record.contentDisposition,
-        record.contentEncoding,
-        record.contentLanguage,
-        record.expires,
-        JSON.stringify(record.userMetadata),
+        ...descriptionValues(record),
         record.etag,
         ...sealingValues(record),
         previous.sealedKey,
@@ -424,13 +433,7 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
         record.size,
         record.etag,
         record.lastModified,
-        record.contentType,
-        record.cacheControl,
-        record.contentDisposition,
-        record.contentEncoding,
-        record.contentLanguage,
-        record.expires,
-        JSON.stringify(record.userMetadata),
+        ...descriptionValues(record),
         record.checksumAlgorithm,
         record.checksumValue,
         record.checksumType,

@@ -1,12 +1,16 @@
 // Multipart uploads in D1: the upload, its parts, and the one transaction that completes it.
 import {
+  DESCRIPTION_COLUMNS,
+  type DescriptionRow,
   type ObjectHeaders,
   type ObjectRecord,
   type ObjectSealing,
   SEALING_COLUMNS,
   type SealingRow,
+  descriptionValues,
   replaceObjectStatements,
   sealingValues,
+  toDescription,
   toSealing,
 } from './metadata';
 
@@ -28,18 +32,11 @@ export interface PartRecord {
   lastModified: number;
 }
 
-interface UploadRow extends SealingRow {
+interface UploadRow extends DescriptionRow, SealingRow {
   upload_id: string;
   bucket: string;
   key: string;
   initiated: number;
-  content_type: string | null;
-  cache_control: string | null;
-  content_disposition: string | null;
-  content_encoding: string | null;
-  content_language: string | null;
-  expires: string | null;
-  user_metadata: string;
   checksum_algorithm: string | null;
 }
 
@@ -52,22 +49,14 @@ interface PartRow {
   last_modified: number;
 }
 
-const UPLOAD_COLUMNS =
-  'upload_id, bucket, key, initiated, content_type, cache_control, content_disposition, content_encoding, ' +
-  `content_language, expires, user_metadata, checksum_algorithm, ${SEALING_COLUMNS}`;
+const UPLOAD_COLUMNS = `upload_id, bucket, key, initiated, ${DESCRIPTION_COLUMNS}, checksum_algorithm, ${SEALING_COLUMNS}`;
 
 const toUpload = (r: UploadRow): UploadRecord => ({
   uploadId: r.upload_id,
   bucket: r.bucket,
   key: r.key,
   initiated: r.initiated,
-  contentType: r.content_type,
-  cacheControl: r.cache_control,
-  contentDisposition: r.content_disposition,
-  contentEncoding: r.content_encoding,
-  contentLanguage: r.content_language,
-  expires: r.expires,
-  userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
+  ...toDescription(r),
   checksumAlgorithm: r.checksum_algorithm,
   ...toSealing(r),
 });
@@ -92,13 +81,7 @@ export class UploadStore {
         u.bucket,
         u.key,
         u.initiated,
-        u.contentType,
-        u.cacheControl,
-        u.contentDisposition,
-        u.contentEncoding,
-        u.contentLanguage,
-        u.expires,
-        JSON.stringify(u.userMetadata),
+        ...descriptionValues(u),
         u.checksumAlgorithm,
         ...sealingValues(u),
       )
