@@ -66,7 +66,8 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
       const cipher = whole
         ? { firstPackage: 0, cipherStart: 0, cipherEnd: ciphertextSize(segment.size) - 1, expectFinalAtEnd: true, skip: 0, length: segment.size }
         : cipherRangeFor(Math.max(start, segStart) - segStart, Math.min(end, segEnd) - segStart, segment.size);
-      const body = await blobs.get(segment.blobId, { offset: cipher.cipherStart, length: cipher.cipherEnd - cipher.cipherStart + 1 });
+      // A whole blob is read without a range: R2 ranges (locally at least) stop at 4 GiB.
+      const body = await blobs.get(segment.blobId, whole ? undefined : { offset: cipher.cipherStart, length: cipher.cipherEnd - cipher.cipherStart + 1 });
       if (!body) throw damaged(segment.blobId, 'blob missing');
       const { key, aad } = await segment.key();
       return body.pipeThrough(decryptStream(key, { aad, ...cipher }));
