@@ -4,6 +4,8 @@ import { S3Error } from './errors';
 export interface Address {
   bucket: string | null;
   key: string | null;
+  /** The raw request path in path-style form (`/bucket/key` as sent), what SigV2 signs. */
+  resource: string;
 }
 
 /**
@@ -34,11 +36,11 @@ export function parseAddress(requestUrl: string, host: string, suffixes: readonl
   if (suffix) {
     const bucket = hostname.slice(0, -suffix.length - 1);
     const key = path.length > 1 ? decodePath(path.slice(1)) : null;
-    return { bucket, key };
+    return { bucket, key, resource: `/${bucket}${path}` };
   }
   const slash = path.indexOf('/', 1);
-  if (path.length <= 1) return { bucket: null, key: null };
-  if (slash < 0) return { bucket: decodePath(path.slice(1)), key: null };
+  if (path.length <= 1) return { bucket: null, key: null, resource: path };
+  if (slash < 0) return { bucket: decodePath(path.slice(1)), key: null, resource: path };
   const key = path.slice(slash + 1);
-  return { bucket: decodePath(path.slice(1, slash)), key: key ? decodePath(key) : null };
+  return { bucket: decodePath(path.slice(1, slash)), key: key ? decodePath(key) : null, resource: path };
 }

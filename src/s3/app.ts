@@ -140,7 +140,7 @@ app.all('*', async (c) => {
     const suffixes = (c.env.VIRTUAL_HOST_SUFFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const address = parseAddress(request.url, request.headers.get('host') ?? url.host, suffixes);
     const credentials = parseCredentials(c.env.CREDENTIALS);
-    const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date() });
+    const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
     const op = parseOperation(request.method, address, url.searchParams, request.headers);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
     response = await dispatch(op, { c, request, url, auth, ...services(c.env), region, secure });
@@ -151,6 +151,9 @@ app.all('*', async (c) => {
   }
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
+  // Cloudflare compresses compressible responses that name no Content-Encoding; S3 clients expect
+  // the bytes (and Content-Length) as stored, and some (aws-sdk-go) do not undo a gzip they asked for.
+  if (!response.headers.has('content-encoding')) response.headers.set('content-encoding', 'identity');
   return response;
 });
 

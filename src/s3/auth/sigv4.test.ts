@@ -393,7 +393,7 @@ describe('authenticate: refusals', () => {
       check(withAuth(authorization('host;;x-amz-date', 'f0'.repeat(32)))),
       'AuthorizationHeaderMalformed',
     );
-    await expectS3Error(check(withAuth(`AWS ${AKID}:frJIUN8DYpKDtOLCwo//yllqDzg=`)), 'InvalidRequest');
+    await expectS3Error(check(withAuth('AWS4-HMAC-SHA512 Credential=x')), 'InvalidRequest');
     await expectS3Error(check(withAuth('Bearer x')), 'InvalidRequest');
   });
 

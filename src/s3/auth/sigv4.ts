@@ -1,6 +1,9 @@
 // Verifies incoming AWS Signature V4 requests (Authorization header or presigned URL) the way S3 does:
 // no path normalization, no double encoding, WebCrypto only.
+import { timingSafeEqual } from '../../crypto/keys';
+import { rawPath } from '../address';
 import { S3Error, type S3ErrorCode } from '../errors';
+import { authenticateV2, isSigV2 } from './sigv2';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const SERVICE = 's3';
@@ -72,14 +75,7 @@ export function signingKey(secret: string, date: string, region: string, service
 }
 
 /** Equal-length comparison whose time does not depend on where the strings differ. */
-function timingSafeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  if (x.length !== y.length) return false;
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
-  return diff === 0;
-}
+const sameText = (a: string, b: string) => timingSafeEqual(encoder.encode(a), encoder.encode(b));
 
 const signatureMismatch = (details: Record<string, string> = {}) =>
   new S3Error(
@@ -115,7 +111,7 @@ export class ChunkSigner {
 
   async #advance(stringToSign: string, signature: string): Promise<void> {
     const expected = await hmacHex(this.key, stringToSign);
-    if (!timingSafeEqual(expected, signature.toLowerCase())) throw signatureMismatch();
+    if (!sameText(expected, signature.toLowerCase())) throw signatureMismatch();
     this.#previous = expected;
   }
 }
@@ -342,6 +338,16 @@ const invalidContentSha256 = () =>
     { ArgumentName: 'x-amz-content-sha256' },
   );
 
+/**
+ * The Accept-Encoding the client sent. Cloudflare rewrites the header before the worker sees it
+ * (to "br, gzip") and keeps the original in request.cf.clientAcceptEncoding; clients such as
+ * aws-sdk-go (rclone) sign it.
+ */
+function clientAcceptEncoding(request: Request, seen: string): string {
+  const original = (request as { cf?: { clientAcceptEncoding?: unknown } }).cf?.clientAcceptEncoding;
+  return typeof original === 'string' ? original : seen;
+}
+
 async function verifySignature(
   request: Request,
   url: URL,
@@ -350,7 +356,7 @@ async function verifySignature(
   datetime: string,
   payloadHash: string,
 ): Promise<{ key: CryptoKey; scope: string }> {
-  const headers: [string, string][] = [...request.headers];
+  const headers: [string, string][] = [...request.headers].map(([name, value]) => [name, name === 'accept-encoding' ? clientAcceptEncoding(request, value) : value]);
   // Where the runtime does not expose Host, the URL's authority is what the client addressed (and signed).
   if (!request.headers.has('host')) headers.push(['host', url.host]);
   const canonical = canonicalRequest({
@@ -363,7 +369,7 @@ async function verifySignature(
   const scope = `${claim.date}/${claim.region}/${claim.service}/${claim.terminator}`;
   const toSign = await stringToSign(datetime, scope, canonical);
   const key = await signingKey(secret, claim.date, claim.region, claim.service);
-  if (!timingSafeEqual(await hmacHex(key, toSign), claim.signature)) {
+  if (!sameText(await hmacHex(key, toSign), claim.signature)) {
     throw signatureMismatch({
       AWSAccessKeyId: claim.accessKeyId,
       StringToSign: toSign,
@@ -496,14 +502,16 @@ async function authenticatePresigned(
   return { accessKeyId: claim.accessKeyId, payload };
 }
 
-/** Authenticates a request signed with SigV4, by Authorization header or presigned URL; throws S3Error otherwise.
- *  `url` is `new URL(request.url)`; the canonical path is taken from `request.url` itself. */
+/** Authenticates a request signed with SigV4 (or SigV2, which S3 still accepts), by Authorization
+ *  header or presigned URL; throws S3Error otherwise. `url` is `new URL(request.url)`; the canonical
+ *  path is taken from `request.url` itself. `resource`: the path in path-style form (SigV2 signs it). */
 export async function authenticate(
   request: Request,
   url: URL,
   secretFor: (accessKeyId: string) => string | undefined,
-  opts: { region: string; now: Date },
+  opts: { region: string; now: Date; resource?: string },
 ): Promise<AuthContext> {
+  if (isSigV2(request, url)) return authenticateV2(request, url, opts.resource ?? rawPath(request.url), secretFor, opts.now);
   const authorization = request.headers.get('authorization');
   const presigned = url.searchParams.has('X-Amz-Algorithm') || url.searchParams.has('X-Amz-Signature');
   if (authorization !== null && presigned) {
@@ -516,11 +524,5 @@ export async function authenticate(
   }
   if (authorization !== null) return authenticateHeader(request, url, authorization, secretFor, opts);
   if (presigned) return authenticatePresigned(request, url, secretFor, opts);
-  if (url.searchParams.has('AWSAccessKeyId') && url.searchParams.has('Signature')) {
-    throw new S3Error(
-      'InvalidRequest',
-      'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
-    );
-  }
   throw new S3Error('AccessDenied', 'Anonymous access is not allowed');
 }
