@@ -107,7 +107,8 @@ describe('requests', () => {
   });
 
   it('answers unsupported operations with NotImplemented', async () => {
-    await expectError(await signed(`/${bucket}?policy`), 501, 'NotImplemented');
+    await expectError(await signed(`/${bucket}?policy`, { method: 'PUT', body: '{}' }), 501, 'NotImplemented');
+    await expectError(await signed(`/${bucket}?inventory`), 501, 'NotImplemented');
     await expectError(await signed(`/${bucket}/existing?tagging`, { method: 'PUT', body: '<Tagging/>' }), 501, 'NotImplemented');
   });
 

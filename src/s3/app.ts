@@ -19,7 +19,7 @@ import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, hea
 import { adminRewrap } from './handlers/admin';
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
-import { listObjects, listObjectsV2 } from './handlers/list';
+import { listObjectVersions, listObjects, listObjectsV2 } from './handlers/list';
 import { copyObject } from './handlers/copy';
 import {
   abortMultipartUpload,
@@ -30,6 +30,7 @@ import {
   uploadPart,
 } from './handlers/multipart';
 import { deleteObject, getObject, putObject } from './handlers/objects';
+import { getBucketAcl, getBucketSubresource, getObjectAcl, getObjectTagging, putAcl } from './handlers/unconfigured';
 import { type Operation, parseOperation } from './operation';
 
 /** "AKID:SECRET" pairs separated by commas, whitespace or newlines. */
@@ -105,6 +106,18 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
       return copyObject(req, op.bucket, op.key);
     case 'ListMultipartUploads':
       return listMultipartUploads(req, op.bucket);
+    case 'ListObjectVersions':
+      return listObjectVersions(req, op.bucket);
+    case 'GetBucketAcl':
+      return getBucketAcl(req, op.bucket);
+    case 'GetBucketSubresource':
+      return getBucketSubresource(req, op.bucket, op.subresource);
+    case 'PutAcl':
+      return putAcl(req, op.bucket, op.key);
+    case 'GetObjectAcl':
+      return getObjectAcl(req, op.bucket, op.key);
+    case 'GetObjectTagging':
+      return getObjectTagging(req, op.bucket, op.key);
     case 'CreateMultipartUpload':
       return createMultipartUpload(req, op.bucket, op.key);
     case 'UploadPart':

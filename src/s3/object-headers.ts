@@ -20,8 +20,6 @@ const UNSUPPORTED_WRITE_HEADERS = [
   'x-amz-object-lock-mode',
   'x-amz-object-lock-retain-until-date',
   'x-amz-object-lock-legal-hold',
-  'if-match',
-  'if-none-match',
 ];
 
 const USER_METADATA_LIMIT = 2048;
@@ -33,8 +31,13 @@ export function rejectGrants(headers: Headers): void {
   }
 }
 
-/** Refuses what a write asks for that is not supported. */
-export function checkWriteHeaders(headers: Headers): void {
+/** Refuses what a write asks for that is not supported (conditional writes: PutObject only). */
+export function checkWriteHeaders(headers: Headers, conditional = false): void {
+  if (!conditional) {
+    for (const name of ['if-match', 'if-none-match']) {
+      if (headers.has(name)) throw new S3Error('NotImplemented', `The ${name} header is supported on PutObject only.`);
+    }
+  }
   for (const name of UNSUPPORTED_WRITE_HEADERS) {
     if (headers.has(name)) throw new S3Error('NotImplemented', `The ${name} header is not supported yet.`);
   }
@@ -85,4 +88,17 @@ export function declaredChecksumAlgorithm(headers: Headers): ChecksumAlgorithm |
 export function checksumHeaders(r: Pick<ObjectRecord, 'checksumAlgorithm' | 'checksumValue' | 'checksumType'>): Record<string, string> {
   if (!r.checksumAlgorithm || !r.checksumValue) return {};
   return { [`x-amz-checksum-${r.checksumAlgorithm.toLowerCase()}`]: r.checksumValue, 'x-amz-checksum-type': r.checksumType ?? 'FULL_OBJECT' };
+}
+
+/** If-None-Match / If-Match of a conditional PutObject. */
+export function writeCondition(headers: Headers): { ifNoneMatch?: boolean; ifMatch?: string } {
+  const noneMatch = headers.get('if-none-match');
+  const match = headers.get('if-match');
+  if (noneMatch !== null && noneMatch.trim() !== '*') {
+    throw new S3Error('NotImplemented', 'If-None-Match on PutObject supports only "*".', { Header: 'If-None-Match' });
+  }
+  return {
+    ...(noneMatch !== null ? { ifNoneMatch: true } : {}),
+    ...(match !== null ? { ifMatch: `"${match.trim().replace(/^"|"$/g, '')}"` } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 // A typed parse of each request into exactly one S3 operation (dispatched exhaustively in app.ts).
 import type { Address } from './address';
 import { S3Error } from './errors';
+import { UNCONFIGURED_BUCKET_SUBRESOURCES } from './handlers/unconfigured';
 
 type BucketOp<K extends string> = { kind: K; bucket: string };
 type ObjectOp<K extends string> = { kind: K; bucket: string; key: string };
@@ -25,6 +26,12 @@ export type Operation =
   | ObjectOp<'DeleteObject'>
   | ObjectOp<'CopyObject'>
   | BucketOp<'ListMultipartUploads'>
+  | BucketOp<'ListObjectVersions'>
+  | BucketOp<'GetBucketAcl'>
+  | (BucketOp<'GetBucketSubresource'> & { subresource: string })
+  | (BucketOp<'PutAcl'> & { key: string | null })
+  | ObjectOp<'GetObjectAcl'>
+  | ObjectOp<'GetObjectTagging'>
   | ObjectOp<'CreateMultipartUpload'>
   | (ObjectOp<'UploadPart' | 'UploadPartCopy'> & { uploadId: string; partNumber: string })
   | (ObjectOp<'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'> & { uploadId: string });
@@ -53,6 +60,7 @@ export function parseOperation(method: string, address: Address, query: URLSearc
     switch (method) {
       case 'PUT':
         if (none) return { kind: 'CreateBucket', bucket };
+        if (only('acl')) return { kind: 'PutAcl', bucket, key: null };
         if (only('encryption')) return { kind: 'PutBucketEncryption', bucket };
         break;
       case 'HEAD':
@@ -67,6 +75,9 @@ export function parseOperation(method: string, address: Address, query: URLSearc
         if (only('versioning')) return { kind: 'GetBucketVersioning', bucket };
         if (only('encryption')) return { kind: 'GetBucketEncryption', bucket };
         if (only('uploads')) return { kind: 'ListMultipartUploads', bucket };
+        if (only('versions')) return { kind: 'ListObjectVersions', bucket };
+        if (only('acl')) return { kind: 'GetBucketAcl', bucket };
+        if (sub.length === 1 && UNCONFIGURED_BUCKET_SUBRESOURCES.includes(sub[0]!)) return { kind: 'GetBucketSubresource', bucket, subresource: sub[0]! };
         if (none) return { kind: query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', bucket };
         break;
       case 'POST':
@@ -81,10 +92,13 @@ export function parseOperation(method: string, address: Address, query: URLSearc
           return { kind, bucket, key, uploadId, partNumber: query.get('partNumber')! };
         }
         if (none) return { kind: headers.has('x-amz-copy-source') ? 'CopyObject' : 'PutObject', bucket, key };
+        if (only('acl')) return { kind: 'PutAcl', bucket, key };
         break;
       case 'GET':
         if (none || only('partNumber')) return { kind: 'GetObject', bucket, key };
         if (only('uploadId')) return { kind: 'ListParts', bucket, key, uploadId };
+        if (only('acl')) return { kind: 'GetObjectAcl', bucket, key };
+        if (only('tagging')) return { kind: 'GetObjectTagging', bucket, key };
         break;
       case 'HEAD':
         if (none || only('partNumber')) return { kind: 'HeadObject', bucket, key };

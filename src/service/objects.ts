@@ -6,7 +6,7 @@ import { S3Error } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
 import { type UploadBody, internalUpload } from '../s3/upload';
 import type { BlobStore } from '../storage/blobs';
-import type { BucketEncryption, BucketRecord, MetadataStore, ObjectHeaders, ObjectRecord } from '../storage/metadata';
+import type { BucketEncryption, BucketRecord, MetadataStore, ObjectHeaders, ObjectRecord, WriteCondition } from '../storage/metadata';
 import { type ByteRange, type Segment, readSegments, storageFailure, writeEncrypted } from './blob-io';
 import { type Encryption, type ObjectKey, streamKey } from './encryption';
 
@@ -15,6 +15,8 @@ export interface PutInput {
   sse: SseRequest;
   headers: ObjectHeaders;
   userMetadata: Record<string, string>;
+  /** A conditional PUT: checked before the body is read and again, atomically, at commit. */
+  condition?: WriteCondition;
 }
 
 export interface CopyInput {
@@ -77,13 +79,19 @@ export class ObjectService {
     if (!(await this.meta.setBucketEncryption(bucket, encryption))) throw noSuchBucket(bucket);
   }
 
-  /** The object's row, once `sse` is allowed to read it (SSE-C key checks). */
-  async head(bucket: string, key: string, sse: SseRequest): Promise<ObjectRecord> {
+  /** The object's row (NoSuchBucket / NoSuchKey otherwise), without any SSE check. */
+  async requireObject(bucket: string, key: string): Promise<ObjectRecord> {
     const found = await this.meta.getObject(bucket, key);
     if (!found.bucketExists) throw noSuchBucket(bucket);
     if (!found.value) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
-    await this.encryption.authorize(found.value, sse);
     return found.value;
+  }
+
+  /** The object's row, once `sse` is allowed to read it (SSE-C key checks). */
+  async head(bucket: string, key: string, sse: SseRequest): Promise<ObjectRecord> {
+    const record = await this.requireObject(bucket, key);
+    await this.encryption.authorize(record, sse);
+    return record;
   }
 
   /** Prepares `record` (from head) for reading; its data key is opened only when bytes are read. */
@@ -107,6 +115,13 @@ export class ObjectService {
 
   async put(bucket: string, key: string, input: PutInput): Promise<ObjectRecord> {
     const found = await this.requireBucket(bucket);
+    const condition = input.condition ?? {};
+    if (condition.ifNoneMatch || condition.ifMatch !== undefined) {
+      const found = await this.meta.getObject(bucket, key);
+      const current = found.bucketExists ? found.value : null;
+      if (condition.ifMatch !== undefined && !current) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
+      if ((condition.ifNoneMatch && current) || (condition.ifMatch !== undefined && current?.etag !== condition.ifMatch)) throw preconditionFailed();
+    }
     const { sealing, objectKey } = await this.encryption.seal(input.sse, found.encryption, bucket, key);
     const { blobId, digests } = await writeEncrypted(this.blobs, this.meta, input.body, await streamKey(objectKey, null));
     const record: ObjectRecord = {
@@ -125,11 +140,16 @@ export class ObjectService {
       checksumType: digests.checksum ? 'FULL_OBJECT' : null,
       ...sealing,
     };
+    let committed: boolean;
     try {
-      await this.meta.putObject(record);
+      committed = await this.meta.putObject(record, condition);
     } catch (e) {
       await this.meta.trashBlobs([blobId], Date.now()).catch(() => {});
       throw storageFailure(e);
+    }
+    if (!committed) {
+      await this.meta.trashBlobs([blobId], Date.now()).catch(() => {});
+      throw preconditionFailed();
     }
     return record;
   }
@@ -215,6 +235,8 @@ export function pickHeaders(r: ObjectHeaders): ObjectHeaders {
   const { contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, expires } = r;
   return { contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, expires };
 }
+
+const preconditionFailed = () => new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: 'If-None-Match' });
 
 export function noSuchBucket(bucket: string): S3Error {
   return new S3Error('NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket });

@@ -243,9 +243,23 @@ export class MetadataStore {
   /**
    * Makes `record` the visible version of its key, atomically: the replaced blobs (if any) move to
    * the trash in the same transaction, so concurrent writers each trash exactly what they replaced.
+   * With a condition (conditional PUT), false when it did not hold at commit, and nothing changed.
    */
-  async putObject(record: ObjectRecord): Promise<void> {
-    await this.db.batch(replaceObjectStatements(this.db, record));
+  async putObject(record: ObjectRecord, condition: WriteCondition = {}): Promise<boolean> {
+    const statements = replaceObjectStatements(this.db, record);
+    if (condition.ifNoneMatch) {
+      statements.unshift(guard(this.db, 'NOT EXISTS (SELECT 1 FROM objects WHERE bucket = ?1 AND key = ?2)', record.bucket, record.key));
+    }
+    if (condition.ifMatch !== undefined) {
+      statements.unshift(guard(this.db, 'EXISTS (SELECT 1 FROM objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3)', record.bucket, record.key, condition.ifMatch));
+    }
+    try {
+      await this.db.batch(statements);
+      return true;
+    } catch (e) {
+      if (isGuardFailure(e)) return false;
+      throw e;
+    }
   }
 
   /**
@@ -397,6 +411,24 @@ export class MetadataStore {
     await this.db.prepare('DELETE FROM blob_trash WHERE blob_id IN (SELECT value FROM json_each(?))').bind(JSON.stringify(ids)).run();
   }
 }
+
+/** Conditions of a conditional write: If-None-Match: * and If-Match: "etag". */
+export interface WriteCondition {
+  ifNoneMatch?: boolean;
+  ifMatch?: string;
+}
+
+const GUARD_FAILED = 'edge-sse guard failed';
+
+/**
+ * A statement that fails its whole batch (rolling it back) unless `condition` holds: json() of
+ * text that is not JSON raises an error, which D1 reports for the batch.
+ */
+export function guard(db: D1Database, condition: string, ...values: unknown[]): D1PreparedStatement {
+  return db.prepare(`SELECT CASE WHEN ${condition} THEN 1 ELSE json('${GUARD_FAILED}') END`).bind(...values);
+}
+
+export const isGuardFailure = (e: unknown) => String(e).includes('malformed JSON');
 
 /**
  * The statements that make `record` visible in place of whatever the key held: its blob and parts

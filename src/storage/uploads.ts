@@ -8,6 +8,8 @@ import {
   SEALING_COLUMNS,
   type SealingRow,
   descriptionValues,
+  guard,
+  isGuardFailure,
   replaceObjectStatements,
   sealingValues,
   toDescription,
@@ -175,14 +177,13 @@ export class UploadStore {
     const current = JSON.stringify(chosen.map((p) => `${p.partNumber}:${p.blobId}`));
     const partsJson = JSON.stringify(chosen.map((p, i) => [p.partNumber, i + 1, p.blobId, p.size, p.etag, p.checksumValue]));
     const statements = [
-      // json('…') raises an error, which rolls the batch back.
-      this.db
-        .prepare(
-          `SELECT CASE WHEN (SELECT count(*) FROM upload_parts WHERE upload_id = ?1
-             AND part_number || ':' || blob_id IN (SELECT value FROM json_each(?2))) = ?3
-           THEN 1 ELSE json('upload changed while completing') END`,
-        )
-        .bind(uploadId, current, chosen.length),
+      guard(
+        this.db,
+        `(SELECT count(*) FROM upload_parts WHERE upload_id = ?1 AND part_number || ':' || blob_id IN (SELECT value FROM json_each(?2))) = ?3`,
+        uploadId,
+        current,
+        chosen.length,
+      ),
       ...replaceObjectStatements(this.db, record),
       this.db
         .prepare(
@@ -203,7 +204,7 @@ export class UploadStore {
       await this.db.batch(statements);
       return true;
     } catch (e) {
-      if (String(e).includes('malformed JSON')) return false;
+      if (isGuardFailure(e)) return false;
       throw e;
     }
   }

@@ -95,3 +95,33 @@ export async function listObjects({ url, objects }: S3Request, bucket: string): 
     }),
   );
 }
+
+/**
+ * ListObjectVersions of an unversioned bucket: S3 lists every object as its only version, with
+ * version id "null". Paged by key-marker (version-id-marker has nothing to select between).
+ */
+export async function listObjectVersions({ url, objects }: S3Request, bucket: string): Promise<Response> {
+  const q = url.searchParams;
+  const maxKeys = maxKeysOf(url);
+  const { encodingType, encode } = encoderOf(url);
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const keyMarker = q.get('key-marker') ?? '';
+  const page = await objects.list(bucket, { prefix, delimiter, after: keyMarker || null, maxKeys });
+  return xml(
+    xmlDocument('ListVersionsResult', {
+      Name: bucket,
+      Prefix: encode(prefix),
+      KeyMarker: encode(keyMarker),
+      VersionIdMarker: q.get('version-id-marker') ?? '',
+      NextKeyMarker: page.isTruncated && page.lastReturned !== null ? encode(page.lastReturned) : undefined,
+      NextVersionIdMarker: page.isTruncated ? 'null' : undefined,
+      MaxKeys: maxKeys,
+      Delimiter: delimiter ? encode(delimiter) : undefined,
+      EncodingType: encodingType,
+      IsTruncated: page.isTruncated,
+      Version: contents(page.objects, encode, true).map(({ Key, ...rest }) => ({ Key, VersionId: 'null', IsLatest: true, ...rest })),
+      CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: encode(p) })),
+    }),
+  );
+}

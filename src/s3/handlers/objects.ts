@@ -4,7 +4,7 @@ import { checkPreconditions } from '../conditional';
 import type { S3Request } from '../context';
 import { S3Error } from '../errors';
 import { validateObjectKey } from '../names';
-import { STORED_HEADERS, checkWriteHeaders, checksumHeaders, storedHeaders, userMetadata } from '../object-headers';
+import { STORED_HEADERS, checkWriteHeaders, checksumHeaders, storedHeaders, userMetadata, writeCondition } from '../object-headers';
 import { parseRange } from '../range';
 import { type SseRequest, readSse, sseResponseHeaders, writeSse } from '../sse';
 import { readUpload } from '../upload';
@@ -13,13 +13,14 @@ export async function putObject(req: S3Request, bucket: string, key: string): Pr
   const { request, auth, objects, secure } = req;
   validateObjectKey(key);
   const headers = request.headers;
-  checkWriteHeaders(headers);
+  checkWriteHeaders(headers, true);
   const sse = writeSse(headers, secure);
   const record = await objects.put(bucket, key, {
     sse,
     body: readUpload(request, auth.payload),
     headers: storedHeaders(headers),
     userMetadata: userMetadata(headers),
+    condition: writeCondition(headers),
   });
   return new Response(null, { status: 200, headers: { ETag: record.etag, ...sseHeaders(record, sse), ...checksumHeaders(record) } });
 }
