@@ -23,8 +23,15 @@ const keyB = randomBytes(32);
 const ssec = (key: Buffer) => ({ SSECustomerAlgorithm: 'AES256', SSECustomerKey: key.toString('base64') }) as const;
 const sourceSsec = (key: Buffer) => ({ CopySourceSSECustomerAlgorithm: 'AES256', CopySourceSSECustomerKey: key.toString('base64') }) as const;
 
-type Mode = 'default' | 'SSE-S3' | 'SSE-C';
-const putSse = (m: Mode, key = keyA) => (m === 'SSE-S3' ? { ServerSideEncryption: 'AES256' as const } : m === 'SSE-C' ? ssec(key) : {});
+type Mode = 'default' | 'SSE-S3' | 'SSE-KMS' | 'SSE-C';
+const putSse = (m: Mode, key = keyA) =>
+  m === 'SSE-S3'
+    ? { ServerSideEncryption: 'AES256' as const }
+    : m === 'SSE-KMS'
+      ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: 'test-key' }
+      : m === 'SSE-C'
+        ? ssec(key)
+        : {};
 
 beforeAll(async () => {
   svc = await startService();
@@ -40,7 +47,7 @@ async function blobs(): Promise<string[]> {
 }
 
 describe('CopyObject', () => {
-  const modes: Mode[] = ['default', 'SSE-S3', 'SSE-C'];
+  const modes: Mode[] = ['default', 'SSE-S3', 'SSE-KMS', 'SSE-C'];
   for (const from of modes) {
     for (const to of modes) {
       it(`copies ${from} to ${to}`, async () => {
@@ -52,7 +59,7 @@ describe('CopyObject', () => {
           new CopyObjectCommand({ Bucket: bucket, Key: dst, CopySource: `${bucket}/${src}`, ...(from === 'SSE-C' ? sourceSsec(keyA) : {}), ...putSse(to, keyB) }),
         );
         if (to === 'SSE-C') expect(copied.SSECustomerKeyMD5).toBe(createHash('md5').update(keyB).digest('base64'));
-        else expect(copied.ServerSideEncryption).toBe('AES256');
+        else expect(copied.ServerSideEncryption).toBe(to === 'SSE-KMS' ? 'aws:kms' : 'AES256');
         const got = await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: dst, ...(to === 'SSE-C' ? ssec(keyB) : {}) }));
         expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
         expect(got.Metadata).toEqual({ origin: from });
