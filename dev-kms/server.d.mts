@@ -12,6 +12,8 @@ export interface DevKmsOptions {
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** Also serve plain HTTP (AWS KMS and Vault protocols, not KES) on this port (0: any free one). */
+  httpPort?: number;
   /** Created on start if missing; the first is the default key. */
   keyIds?: string[];
   /** Where certificates and keys are kept across restarts; none keeps everything in memory. */
@@ -27,6 +29,8 @@ export interface DevKmsOptions {
 export interface DevKms {
   origin: string;
   port: number;
+  /** The plain HTTP origin, when started with httpPort. */
+  httpOrigin: string | null;
   /** PEM of the CA that issued the server and client certificates. */
   ca: string;
   clientCert: string;

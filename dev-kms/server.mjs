@@ -4,6 +4,7 @@
 // store, with faults on demand (POST /_faults). `npm run kms:dev` runs it; tests import startDevKms.
 // Not a KMS for real data: keys live in memory, or in a plain JSON file with `stateDir`.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,35 +41,38 @@ export async function startDevKms(options = {}) {
   const stats = { kes: 0, aws: 0, vault: 0 };
   const pending = new Set();
 
-  const server = https.createServer(
-    // A client certificate is asked for but checked per route: only KES requires one.
-    { key: certs.serverKey, cert: certs.serverCert, ca: [certs.ca], requestCert: true, rejectUnauthorized: false },
-    async (req, res) => {
-      try {
-        const body = await readBody(req);
-        const url = new URL(req.url, 'https://dev-kms');
-        if (url.pathname === '/_faults') return send(res, control(req.method, body, faults));
-        const protocol = protocols.find((p) => p.matches(url, req.headers));
-        if (!protocol) return send(res, { status: 404, json: { message: `no route for ${req.method} ${url.pathname}` } });
-        stats[protocol.name]++;
-        const fault = faults.next();
-        if (fault.mode === 'down') return req.socket.destroy();
-        if (fault.mode === 'slow') await delay(fault.delayMs, pending);
-        if (fault.mode === '5xx') return send(res, protocol.failure());
-        const [rawPath, rawQuery = ''] = req.url.split('?', 2);
-        const request = { method: req.method, url, rawPath, rawQuery, headers: req.headers, body, store, clientAuthorized: req.socket.authorized };
-        send(res, protocol.handle(request));
-      } catch (e) {
-        if (!res.headersSent && !res.destroyed) send(res, { status: e.status ?? 500, json: { message: e.message } });
-      }
-    },
-  );
+  const handle = async (req, res) => {
+    try {
+      const body = await readBody(req);
+      const url = new URL(req.url, 'https://dev-kms');
+      if (url.pathname === '/_faults') return send(res, control(req.method, body, faults));
+      const protocol = protocols.find((p) => p.matches(url, req.headers));
+      if (!protocol) return send(res, { status: 404, json: { message: `no route for ${req.method} ${url.pathname}` } });
+      stats[protocol.name]++;
+      const fault = faults.next();
+      if (fault.mode === 'down') return req.socket.destroy();
+      if (fault.mode === 'slow') await delay(fault.delayMs, pending);
+      if (fault.mode === '5xx') return send(res, protocol.failure());
+      const [rawPath, rawQuery = ''] = req.url.split('?', 2);
+      const request = { method: req.method, url, rawPath, rawQuery, headers: req.headers, body, store, clientAuthorized: req.socket.authorized === true };
+      send(res, protocol.handle(request));
+    } catch (e) {
+      if (!res.headersSent && !res.destroyed) send(res, { status: e.status ?? 500, json: { message: e.message } });
+    }
+  };
+  // A client certificate is asked for but checked per route: only KES requires one.
+  const server = https.createServer({ key: certs.serverKey, cert: certs.serverCert, ca: [certs.ca], requestCert: true, rejectUnauthorized: false }, handle);
   await new Promise((resolve, reject) => server.once('error', reject).listen(config.port, config.host, resolve));
+  // Plain HTTP on loopback, for `wrangler dev`, whose workerd cannot be told to trust the dev CA:
+  // the AWS KMS and Vault protocols only (no client certificate, so KES refuses).
+  const plain = config.httpPort === undefined ? null : http.createServer(handle);
+  if (plain) await new Promise((resolve, reject) => plain.once('error', reject).listen(config.httpPort, config.host, resolve));
   const { port } = server.address();
 
   return {
     origin: `https://${config.host}:${port}`,
     port,
+    httpOrigin: plain ? `http://${config.host}:${plain.address().port}` : null,
     ca: certs.ca,
     clientCert: certs.clientCert,
     clientKey: certs.clientKey,
@@ -86,8 +90,13 @@ export async function startDevKms(options = {}) {
       httpsFetcher({ ca: certs.ca, ...(clientCertificate ? { cert: certs.clientCert, key: certs.clientKey } : {}) }),
     close() {
       for (const timer of pending) clearTimeout(timer);
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
+      const servers = plain ? [server, plain] : [server];
+      return Promise.all(
+        servers.map((s) => {
+          s.closeAllConnections();
+          return new Promise((resolve) => s.close(() => resolve()));
+        }),
+      ).then(() => {});
     },
   };
 }

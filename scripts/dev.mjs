@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { startDevKms } from '../dev-kms/server.mjs';
 import { startFront } from './front.mjs';
 
 const port = process.env.PORT || '8787';
@@ -41,6 +42,22 @@ const workerPort = await new Promise((resolve) => {
     probe.close(() => resolve(String(free)));
   });
 });
+// KMS_DEV=aws|vault: the development KMS (dev-kms/) holds the keys instead of the built-in KMS,
+// spoken to over its real protocol (plain HTTP on loopback: wrangler dev cannot trust its CA).
+const kmsDev = process.env.KMS_DEV;
+if (kmsDev && kmsDev !== 'aws' && kmsDev !== 'vault') {
+  console.error('KMS_DEV must be aws or vault (KES needs mutual TLS, which wrangler dev cannot present locally; the tests cover it).');
+  process.exit(2);
+}
+const devKms = kmsDev ? await startDevKms({ keyIds, stateDir: '.dev-kms', httpPort: 0 }) : null;
+const kmsVars = !devKms
+  ? []
+  : {
+      aws: { KMS_BACKEND: 'aws', AWS_KMS_REGION: devKms.region, AWS_KMS_ACCESS_KEY_ID: devKms.accessKeyId, AWS_KMS_SECRET_ACCESS_KEY: devKms.secretAccessKey },
+      vault: { KMS_BACKEND: 'vault', VAULT_TOKEN: devKms.vaultToken, VAULT_TRANSIT_MOUNT: devKms.vaultMount },
+    }[kmsDev];
+const kmsArgs = Object.entries(devKms ? { ...kmsVars, KMS_ENDPOINT: devKms.httpOrigin, KMS_DEFAULT_KEY_ID: devKms.defaultKeyId } : {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+
 const https = process.env.HTTPS === '1';
 const tls = { key: '.wrangler/dev-tls/key.pem', cert: '.wrangler/dev-tls/cert.pem' };
 if (https && !existsSync(tls.cert)) {
@@ -65,12 +82,16 @@ const dev = spawn(
     ...(https ? ['--https-key-path', tls.key, '--https-cert-path', tls.cert] : []),
     '--var', `CREDENTIALS:${accessKeyId}:${secretAccessKey}`,
     '--var', `ALLOW_SSEC_OVER_HTTP:${!https}`,
+    ...kmsArgs,
     '--show-interactive-dev-session=false',
   ],
   { env, stdio: ['ignore', 'inherit', 'inherit'] },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
-dev.on('exit', (code) => process.exit(code ?? 0));
+dev.on('exit', async (code) => {
+  await devKms?.close();
+  process.exit(code ?? 0);
+});
 
 const worker = `http://127.0.0.1:${workerPort}`;
 const certificate = resolve(tls.cert);
@@ -89,7 +110,7 @@ edge-sse is running (local R2 and D1 under .wrangler/state; master key in .dev.v
   region:            us-east-1
   access key id:     ${accessKeyId}
   secret access key: ${secretAccessKey}
-  KMS keys:          ${keyIds.join(', ')} (default ${keyIds[0]}; built-in KMS, master keys in .dev.vars)
+  KMS keys:          ${keyIds.join(', ')} (default ${keyIds[0]}; ${devKms ? `development KMS speaking ${kmsDev} at ${devKms.httpOrigin}, state in .dev-kms/` : 'built-in KMS, master keys in .dev.vars'})
   try:               AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} aws --endpoint-url ${endpoint} s3 ls${
       https ? `\n  certificate:       ${certificate} (trust it: AWS_CA_BUNDLE=${certificate}, rclone --ca-cert ${certificate})` : ''
     }
