@@ -8,6 +8,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -148,6 +149,16 @@ describe('multipart uploads', () => {
         expect(await s3Error(getBytes(key))).toEqual({ name: 'NoSuchKey', status: 404 });
       }
     }
+  });
+
+  it('deletes a bucket with uploads in progress, aborting them', async () => {
+    await svc.client.send(new CreateBucketCommand({ Bucket: 'short-lived' }));
+    const { UploadId } = await svc.client.send(new CreateMultipartUploadCommand({ Bucket: 'short-lived', Key: 'k' }));
+    await svc.client.send(new UploadPartCommand({ Bucket: 'short-lived', Key: 'k', UploadId, PartNumber: 1, Body: 'part' }));
+    await svc.client.send(new DeleteBucketCommand({ Bucket: 'short-lived' }));
+    expect(await s3Error(svc.client.send(new ListMultipartUploadsCommand({ Bucket: 'short-lived' })))).toEqual({ name: 'NoSuchBucket', status: 404 });
+    const left = await svc.db.prepare('SELECT count(*) AS n FROM upload_parts WHERE upload_id = ?').bind(UploadId).first<{ n: number }>();
+    expect(left!.n).toBe(0);
   });
 
   it('aborts uploads and lists the ones in progress', async () => {

@@ -59,7 +59,7 @@ export class ObjectService {
   }
 
   async deleteBucket(bucket: string): Promise<void> {
-    const outcome = await this.meta.deleteBucket(bucket);
+    const outcome = await this.meta.deleteBucket(bucket, Date.now());
     if (outcome === 'missing') throw noSuchBucket(bucket);
     if (outcome === 'not-empty') {
       throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty.', { BucketName: bucket });

@@ -215,13 +215,26 @@ export class MetadataStore {
     return r.meta.changes > 0;
   }
 
-  /** Deletes an empty bucket: 'deleted', 'missing', or 'not-empty' (checked in the same statement). */
-  async deleteBucket(name: string): Promise<'deleted' | 'missing' | 'not-empty'> {
-    const r = await this.db
-      .prepare('DELETE FROM buckets WHERE name = ? AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket = ?)')
-      .bind(name, name)
-      .run();
-    if (r.meta.changes > 0) return 'deleted';
+  /**
+   * Deletes a bucket without objects, in one transaction: its unfinished multipart uploads are
+   * aborted (their part blobs trashed) and its bucket keys forgotten. 'deleted', 'missing' or
+   * 'not-empty'.
+   */
+  async deleteBucket(name: string, now: number): Promise<'deleted' | 'missing' | 'not-empty'> {
+    const empty = 'NOT EXISTS (SELECT 1 FROM objects WHERE bucket = ?1)';
+    const results = await this.db.batch([
+      this.db
+        .prepare(
+          `INSERT INTO blob_trash (blob_id, trashed_at) SELECT blob_id, ?2 FROM upload_parts
+           WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?1) AND ${empty} ON CONFLICT DO NOTHING`,
+        )
+        .bind(name, now),
+      this.db.prepare(`DELETE FROM upload_parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?1) AND ${empty}`).bind(name),
+      this.db.prepare(`DELETE FROM uploads WHERE bucket = ?1 AND ${empty}`).bind(name),
+      this.db.prepare(`DELETE FROM bucket_keys WHERE bucket = ?1 AND ${empty}`).bind(name),
+      this.db.prepare(`DELETE FROM buckets WHERE name = ?1 AND ${empty}`).bind(name),
+    ]);
+    if ((results.at(-1)?.meta.changes ?? 0) > 0) return 'deleted';
     return (await this.getBucket(name)) ? 'not-empty' : 'missing';
   }
 
