@@ -208,11 +208,29 @@ describe('tampered storage fails loudly', () => {
     });
   });
 
-  it('aborts the transfer when a later package is damaged', async () => {
+  it('answers an S3 error when a package among the first checked is damaged', async () => {
     await withStored('victim', flip(3 * 65566 + 50), async () => {
-      await expect(getBytes('victim')).rejects.toThrow();
+      expect(await s3Error(getBytes('victim'))).toEqual({ name: 'InternalError', status: 500 });
       const first = await getBytes('victim', { Range: 'bytes=0-99' });
       expect(first.equals(body.subarray(0, 100))).toBe(true);
+    });
+  });
+
+  it('aborts the transfer, after sending only authenticated bytes, when a later package is damaged', async () => {
+    const long = randomBytes(40 * 65536);
+    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'long-victim', Body: long }));
+    await withStored('long-victim', flip(30 * 65566 + 50), async () => {
+      const got = await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'long-victim' }));
+      expect(got.ContentLength).toBe(long.length);
+      const received: Buffer[] = [];
+      await expect(
+        (async () => {
+          for await (const chunk of got.Body as AsyncIterable<Uint8Array>) received.push(Buffer.from(chunk));
+        })(),
+      ).rejects.toThrow();
+      const prefix = Buffer.concat(received);
+      expect(prefix.length).toBeLessThanOrEqual(30 * 65536);
+      expect(prefix.equals(long.subarray(0, prefix.length))).toBe(true);
     });
   });
 

@@ -15,9 +15,10 @@ const PACKAGE_CIPHER_SIZE = PACKAGE_SIZE + OVERHEAD;
 // The package index is the u32 tail of the GCM nonce: it must never wrap.
 const MAX_PACKAGES = 2 ** 32;
 // Several WebCrypto calls in flight hide their latency behind stream plumbing; completed
-// packages leave in batches so each output chunk carries several packages.
-const PIPELINE_DEPTH = 8;
-const BATCH = 4;
+// packages leave in batches so each output chunk carries several packages (each chunk costs a
+// trip through every stream stage after this one).
+const PIPELINE_DEPTH = 16;
+const BATCH = 8;
 
 export class FormatError extends Error {
   constructor(message: string) {
@@ -98,14 +99,19 @@ function header(payloadLength: number, final: boolean, streamRandom: Uint8Array)
 }
 
 // nonce = stream random || package index (u32 BE); associated data = header || caller aad.
-function gcmParams(head: Uint8Array, index: number, aad: Uint8Array): SubtleCryptoEncryptAlgorithm {
+// WebCrypto copies its parameters when called, so one set of buffers serves a whole stream.
+function gcmParams(aad: Uint8Array): (head: Uint8Array, index: number) => SubtleCryptoEncryptAlgorithm {
   const iv = new Uint8Array(12);
-  iv.set(head.subarray(6, HEADER_SIZE));
-  new DataView(iv.buffer).setUint32(8, index);
+  const ivView = new DataView(iv.buffer);
   const additionalData = new Uint8Array(HEADER_SIZE + aad.length);
-  additionalData.set(head.subarray(0, HEADER_SIZE));
   additionalData.set(aad, HEADER_SIZE);
-  return { name: 'AES-GCM', iv, additionalData, tagLength: TAG_SIZE * 8 };
+  const params = { name: 'AES-GCM', iv, additionalData, tagLength: TAG_SIZE * 8 };
+  return (head, index) => {
+    iv.set(head.subarray(6, HEADER_SIZE));
+    ivView.setUint32(8, index);
+    additionalData.set(head.subarray(0, HEADER_SIZE));
+    return params;
+  };
 }
 
 // Rejections are re-raised in order by whoever awaits the promise; this only keeps packages
@@ -123,11 +129,12 @@ export function encryptStream(
   let filled = 0;
   let index = 0;
   const sealed: { header: Uint8Array; body: Promise<ArrayBuffer> }[] = [];
+  const params = gcmParams(opts.aad);
 
   function seal(payload: Uint8Array, final: boolean): void {
     if (index === MAX_PACKAGES) throw new FormatError('stream too long');
     const head = header(payload.length, final, streamRandom);
-    const body = crypto.subtle.encrypt(gcmParams(head, index, opts.aad), key, payload);
+    const body = crypto.subtle.encrypt(params(head, index), key, payload);
     body.catch(ignore);
     sealed.push({ header: head, body });
     index++;
@@ -203,6 +210,7 @@ export function decryptStream(key: CryptoKey, opts: DecryptOptions): TransformSt
   let finalSeen = false;
   let streamRandom: Uint8Array | undefined;
   const opened: Promise<ArrayBuffer>[] = [];
+  const params = gcmParams(opts.aad);
 
   // Validates a header and returns its package's size in bytes.
   function packageSize(head: Uint8Array): number {
@@ -228,7 +236,7 @@ export function decryptStream(key: CryptoKey, opts: DecryptOptions): TransformSt
     if (!random.every((b, i) => b === expected[i])) throw new FormatError(`package ${index}: from another stream`);
     streamRandom = expected;
     const n = index;
-    const plain = crypto.subtle.decrypt(gcmParams(head, n, opts.aad), key, pkg.subarray(HEADER_SIZE)).catch(() => {
+    const plain = crypto.subtle.decrypt(params(head, n), key, pkg.subarray(HEADER_SIZE)).catch(() => {
       throw new FormatError(`package ${n}: authentication failed`);
     });
     plain.catch(ignore);
@@ -239,12 +247,26 @@ export function decryptStream(key: CryptoKey, opts: DecryptOptions): TransformSt
 
   async function emit(controller: TransformStreamDefaultController<Uint8Array>, keep: number): Promise<void> {
     while (opened.length > keep) {
-      let plain = new Uint8Array(await opened.shift()!);
-      const drop = Math.min(skip, plain.length);
-      skip -= drop;
-      plain = plain.subarray(drop, drop + Math.min(plain.length - drop, remaining));
-      remaining -= plain.length;
-      if (plain.length > 0) controller.enqueue(plain);
+      const parts: Uint8Array[] = [];
+      let size = 0;
+      // Awaited in order, so that a failure is reported for the first package that failed.
+      for (const pending of opened.splice(0, Math.min(BATCH, opened.length - keep))) {
+        const plain = new Uint8Array(await pending);
+        const drop = Math.min(skip, plain.length);
+        skip -= drop;
+        const kept = plain.subarray(drop, drop + Math.min(plain.length - drop, remaining));
+        remaining -= kept.length;
+        parts.push(kept);
+        size += kept.length;
+      }
+      if (size === 0) continue;
+      const out = new Uint8Array(size);
+      let at = 0;
+      for (const part of parts) {
+        out.set(part, at);
+        at += part.length;
+      }
+      controller.enqueue(out);
     }
   }
 

@@ -3,6 +3,7 @@
 import type { PayloadMode } from './auth/sigv4';
 import { decodeAwsChunked } from './auth/chunked';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, createHasher, fromBase64, type Hasher, toBase64, toHex } from './checksum';
+import { READ_SIZE, inLargeChunks } from '../streams';
 import { S3Error } from './errors';
 
 export interface Checksum {
@@ -85,7 +86,9 @@ function expectations(headers: Headers, payload: PayloadMode, trailers: Promise<
  */
 export function readUpload(request: Request, payload: PayloadMode, computeAlgorithm: ChecksumAlgorithm | null = null): UploadBody {
   const headers = request.headers;
-  let stream = request.body ?? new Blob([]).stream();
+  // Chunks no larger than the body: an isolate serves many small uploads at once.
+  const chunkSize = Math.min(READ_SIZE, Number(headers.get('content-length')) || READ_SIZE);
+  let stream = request.body ? inLargeChunks(request.body, chunkSize) : new Blob([]).stream();
   let length: number | null;
   let trailers: Promise<Record<string, string>> | null = null;
   if (payload.kind === 'chunked') {

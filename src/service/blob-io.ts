@@ -75,16 +75,17 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
   }
   const length = Math.max(0, end - start + 1);
   const plain = concatenate(pieces);
-  const reader = plain.getReader();
   let first: ReadableStreamReadResult<Uint8Array>;
   try {
-    first = await reader.read();
+    first = await plain.read();
   } catch (e) {
     throw e instanceof FormatError ? damaged(segments[0]!.blobId, e.message) : e;
   }
   if (first.done) return new Blob([]).stream();
   let pending: Uint8Array | null = first.value;
-  const checked = new ReadableStream<Uint8Array>({
+  // expectedLength gives the response its Content-Length without a FixedLengthStream to pipe into.
+  return new ReadableStream<Uint8Array>({
+    expectedLength: length,
     async pull(controller) {
       if (pending) {
         controller.enqueue(pending);
@@ -92,7 +93,7 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
         return;
       }
       try {
-        const { value, done } = await reader.read();
+        const { value, done } = await plain.read();
         if (done) controller.close();
         else controller.enqueue(value);
       } catch (e) {
@@ -100,29 +101,26 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
         controller.error(e);
       }
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel: (reason) => plain.cancel(reason),
   });
-  const sized = new FixedLengthStream(length);
-  checked.pipeTo(sized.writable).catch(() => {});
-  return sized.readable;
 }
 
-/** The pieces' streams one after another, each opened only when the previous one has ended. */
-function concatenate(pieces: (() => Promise<ReadableStream<Uint8Array>>)[]): ReadableStream<Uint8Array> {
+/** Reads the pieces' streams one after another, each opened only when the previous one has ended. */
+function concatenate(pieces: (() => Promise<ReadableStream<Uint8Array>>)[]) {
   let index = 0;
   let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
+  return {
+    async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
       for (;;) {
         if (!current) {
-          if (index === pieces.length) return controller.close();
+          if (index === pieces.length) return { done: true, value: undefined };
           current = (await pieces[index++]!()).getReader();
         }
-        const { value, done } = await current.read();
-        if (!done) return controller.enqueue(value);
+        const result = await current.read();
+        if (!result.done) return result;
         current = null;
       }
     },
-    cancel: (reason) => current?.cancel(reason),
-  }, { highWaterMark: 0 });
+    cancel: async (reason: unknown) => current?.cancel(reason),
+  };
 }
