@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { AwsClient } from 'aws4fetch';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
+import { WORKER_BUILD_OPTIONS, migrationStatements } from '../scripts/local-worker.mjs';
 
 process.env.WRANGLER_SEND_METRICS = 'false';
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
@@ -58,16 +59,8 @@ async function bundle() {
       crypto: 'bench/crypto-worker.ts',
       format: 'src/crypto/format.ts',
     },
-    absWorkingDir: ROOT,
+    ...WORKER_BUILD_OPTIONS,
     outdir: OUT,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    external: ['node:*', 'cloudflare:*'],
-    logLevel: 'warning',
   });
 }
 
@@ -119,20 +112,6 @@ async function startPassthrough() {
   return { ...instance, target: passthroughTarget(instance.url) };
 }
 
-/** The statements of every migration, in order (as test/helpers/service.ts applies them). */
-function migrationStatements() {
-  const dir = `${ROOT}migrations/`;
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
-    .flatMap((f) =>
-      readFileSync(dir + f, 'utf8')
-        .replace(/--.*$/gm, '')
-        .split(/;\s*$/m)
-        .map((s) => s.trim())
-        .filter(Boolean),
-    );
-}
 
 // ---- HTTP from Node: bodies streamed from a generator, answers checked as they arrive
 

@@ -266,13 +266,7 @@ export class MetadataStore {
     if (condition.ifMatch !== undefined) {
       statements.unshift(guard(this.db, 'EXISTS (SELECT 1 FROM objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3)', record.bucket, record.key, condition.ifMatch));
     }
-    try {
-      await this.db.batch(statements);
-      return true;
-    } catch (e) {
-      if (isGuardFailure(e)) return false;
-      throw e;
-    }
+    return runGuarded(this.db, statements);
   }
 
   /**
@@ -441,7 +435,16 @@ export function guard(db: D1Database, condition: string, ...values: unknown[]): 
   return db.prepare(`SELECT CASE WHEN ${condition} THEN 1 ELSE json('${GUARD_FAILED}') END`).bind(...values);
 }
 
-export const isGuardFailure = (e: unknown) => String(e).includes('malformed JSON');
+/** Runs a batch that starts with guards: false (and nothing changed) when a guard failed. */
+export async function runGuarded(db: D1Database, statements: D1PreparedStatement[]): Promise<boolean> {
+  try {
+    await db.batch(statements);
+    return true;
+  } catch (e) {
+    if (String(e).includes('malformed JSON')) return false;
+    throw e;
+  }
+}
 
 /**
  * The statements that make `record` visible in place of whatever the key held: its blob and parts

@@ -9,7 +9,7 @@ import {
   type SealingRow,
   descriptionValues,
   guard,
-  isGuardFailure,
+  runGuarded,
   replaceObjectStatements,
   sealingValues,
   toDescription,
@@ -200,12 +200,6 @@ export class UploadStore {
       this.db.prepare('DELETE FROM upload_parts WHERE upload_id = ?').bind(uploadId),
       this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').bind(uploadId),
     ];
-    try {
-      await this.db.batch(statements);
-      return true;
-    } catch (e) {
-      if (isGuardFailure(e)) return false;
-      throw e;
-    }
+    return runGuarded(this.db, statements);
   }
 }

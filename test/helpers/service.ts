@@ -1,12 +1,13 @@
 // Starts the worker in workerd (Miniflare) on a loopback port with real local R2 and D1, the schema
 // applied from migrations/, and gives tests an S3 client with default settings plus the raw bindings.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Miniflare } from 'miniflare';
 import { type DevKms, type DevKmsOptions, startDevKms } from '../../dev-kms/server.mjs';
 import { startFront } from '../../scripts/front.mjs';
+import { migrationStatements } from '../../scripts/local-worker.mjs';
 import { type ExternalBackend, externalEnv } from '../kms/fixtures';
 import { ROOT, WORKER_BUNDLE } from './paths';
 
@@ -28,21 +29,6 @@ export interface Service {
   /** Runs the scheduled garbage collector as if the clock read `at` (ms since epoch). */
   collectGarbage(at: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** The statements of every migration, in order, as `wrangler d1 migrations apply` runs them. */
-export function migrationStatements(): string[] {
-  const dir = `${ROOT}migrations/`;
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
-    .flatMap((f) =>
-      readFileSync(dir + f, 'utf8')
-        .replace(/--.*$/gm, '')
-        .split(/;\s*$/m)
-        .map((s) => s.trim())
-        .filter(Boolean),
-    );
 }
 
 export interface ServiceOptions {
