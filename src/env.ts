@@ -20,6 +20,8 @@ export interface Bindings extends KmsEnv {
   UPLOAD_MAX_AGE_HOURS?: string;
   /** Comma-separated host suffixes: a request to <bucket>.<suffix> addresses <bucket>. */
   VIRTUAL_HOST_SUFFIXES?: string;
+  /** "on" only in the fault suite: storage calls obey a fault plan (src/faults). Never set it in wrangler.toml. */
+  FAULT_INJECTION?: string;
 }
 
 export interface Variables {

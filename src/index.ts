@@ -1,5 +1,6 @@
 // Worker entry: the S3 endpoint, and the scheduled garbage collector.
 import type { Bindings } from './env';
+import { faultyEnv, withFaults } from './faults';
 import { app } from './s3/app';
 import { collectGarbage } from './service/gc';
 import { BlobStore } from './storage/blobs';
@@ -9,8 +10,9 @@ import { UploadStore } from './storage/uploads';
 const HOUR = 3600 * 1000;
 
 export default {
-  fetch: app.fetch,
-  async scheduled(controller, env) {
+  fetch: withFaults(app.fetch),
+  async scheduled(controller, realEnv) {
+    const env = faultyEnv(realEnv);
     const stores = { meta: new MetadataStore(env.DB), uploads: new UploadStore(env.DB), gc: new GcStateStore(env.DB), blobs: new BlobStore(env.BLOBS) };
     const report = await collectGarbage(stores, controller.scheduledTime, Number(env.UPLOAD_MAX_AGE_HOURS || 168) * HOUR);
     console.log('gc', JSON.stringify(report));

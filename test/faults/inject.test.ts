@@ -1,0 +1,281 @@
+// Injected faults at every storage step of PUT, multipart upload and Complete, copy, self-copy
+// re-sealing, re-wrap, delete, abort and GC, and the KMS down or slow mid-request. Each operation is
+// first traced (which D1 and R2 calls it makes, in order); then each call in turn fails before or
+// after it is made, or hangs. After each fault: every object reads back whole as a version it may
+// hold, that version survives GC, no referenced blob is gone from R2, and GC leaves no orphan.
+import { randomBytes } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { AwsClient } from 'aws4fetch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaultMode } from '../../src/faults/plan';
+import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from '../helpers/service';
+import { ABSENT, FULL, Model, collectToConvergence, faultControl, outcome, readVersion, recordFigures, sha256, strictClient } from './harness';
+
+let svc: Service;
+let client: S3Client;
+let faults: ReturnType<typeof faultControl>;
+const bucket = 'faults';
+const model = new Model();
+const MiB = 1024 * 1024;
+
+beforeAll(async () => {
+  svc = await startService({ FAULT_INJECTION: 'on', KMS_CACHE_TTL_SECONDS: '0' }, { kms: { backend: 'kes', devKms: { keyIds: ['key-one', 'key-two'] } } });
+  client = strictClient(svc.endpoint);
+  faults = faultControl(svc.mf);
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'copy-source', Body: 'the copy source' }));
+  model.expect(bucket, 'copy-source', [sha256('the copy source')]);
+}, 120_000);
+afterAll(async () => {
+  client?.destroy();
+  await svc?.stop();
+});
+
+const put = async (Key: string, body: Uint8Array | string, extra: Record<string, unknown> = {}) => {
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body, ...extra }));
+  return sha256(body);
+};
+
+/** One faultable operation: `setup` runs without faults and declares what the keys hold; `act` is faulted. */
+interface Operation {
+  setup(): Promise<void>;
+  act(): Promise<unknown>;
+  /** The model after `act`, given whether it succeeded (a failure may still have committed). */
+  settle(ok: boolean): Promise<void> | void;
+}
+
+const operations: Record<string, () => Operation> = {
+  put() {
+    const old = randomBytes(3000);
+    const next = randomBytes(5000);
+    return {
+      setup: async () => model.expect(bucket, 'put', [await put('put', old)]),
+      act: () => put('put', next),
+      settle: (ok) => model.expect(bucket, 'put', ok ? [sha256(next)] : [sha256(old), sha256(next)]),
+    };
+  },
+  'put sse-kms'() {
+    const next = randomBytes(2000);
+    const sse = { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'key-one', BucketKeyEnabled: true } as const;
+    return {
+      setup: async () => model.expect(bucket, 'put-kms', [await put('put-kms', randomBytes(10), sse)]),
+      act: () => put('put-kms', next, sse),
+      settle: (ok) => model.expect(bucket, 'put-kms', ok ? [sha256(next)] : [...model.allowed(bucket, 'put-kms'), sha256(next)]),
+    };
+  },
+  multipart() {
+    const parts = FULL ? [randomBytes(5 * MiB), randomBytes(1000)] : [randomBytes(1000)];
+    const whole = sha256(Buffer.concat(parts));
+    let uploadId: string | undefined;
+    let etags: string[] = [];
+    const complete = () =>
+      client.send(
+        new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'multipart', UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+      );
+    return {
+      setup: async () => model.expect(bucket, 'multipart', [await put('multipart', 'before the upload')]),
+      act: async () => {
+        uploadId = (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'multipart' }))).UploadId;
+        for (const [i, Body] of parts.entries()) {
+          etags.push((await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'multipart', UploadId: uploadId, PartNumber: i + 1, Body }))).ETag!);
+        }
+        await complete();
+      },
+      settle: async (ok) => {
+        if (!ok && etags.length === parts.length) {
+          // Complete failed: an SDK retries it. The retry must succeed, whether or not the first attempt committed.
+          const retry = await outcome(complete());
+          if (!retry.ok) completeRetries.push(`retried Complete answered ${retry.code} ${retry.status}`);
+          ok = retry.ok;
+        }
+        model.expect(bucket, 'multipart', ok ? [whole] : [...model.allowed(bucket, 'multipart'), whole]);
+        etags = [];
+      },
+    };
+  },
+  abort() {
+    let uploadId: string | undefined;
+    return {
+      setup: async () => {
+        model.expect(bucket, 'abort', [await put('abort', 'kept through the abort')]);
+        uploadId = (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'abort' }))).UploadId;
+        await client.send(new UploadPartCommand({ Bucket: bucket, Key: 'abort', UploadId: uploadId, PartNumber: 1, Body: 'part' }));
+      },
+      act: () => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'abort', UploadId: uploadId })),
+      settle: () => {},
+    };
+  },
+  copy() {
+    return {
+      setup: async () => model.expect(bucket, 'copy', [await put('copy', randomBytes(100))]),
+      act: () => client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/copy-source` })),
+      settle: (ok) => model.expect(bucket, 'copy', ok ? [sha256('the copy source')] : [...model.allowed(bucket, 'copy'), sha256('the copy source')]),
+    };
+  },
+  're-seal (self-copy)'() {
+    return {
+      setup: async () => model.expect(bucket, 'reseal', [await put('reseal', randomBytes(100))]),
+      act: () => client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'reseal', CopySource: `${bucket}/reseal`, MetadataDirective: 'REPLACE', Metadata: { at: String(Date.now()) } })),
+      settle: () => {},
+    };
+  },
+  rewrap() {
+    const target = (rewraps++ % 2 === 0) ? 'key-two' : 'key-one';
+    return {
+      setup: async () => model.expect(bucket, 'rewrap', [await put('rewrap', randomBytes(100), { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'key-one' })]),
+      act: async () => {
+        const res = await signer.fetch(`${svc.endpoint}/_admin/rewrap`, { method: 'POST', body: JSON.stringify({ targetKeyId: target, all: true }) });
+        if (!res.ok) throw new Error(`rewrap answered ${res.status}: ${await res.text()}`);
+      },
+      settle: () => {},
+    };
+  },
+  delete() {
+    return {
+      setup: async () => model.expect(bucket, 'delete', [await put('delete', randomBytes(100))]),
+      act: () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'delete' })),
+      settle: (ok) => model.expect(bucket, 'delete', ok ? [ABSENT] : [...model.allowed(bucket, 'delete'), ABSENT]),
+    };
+  },
+  'delete objects'() {
+    const keys = ['multi-a', 'multi-b'];
+    return {
+      setup: async () => {
+        for (const k of keys) model.expect(bucket, k, [await put(k, randomBytes(50))]);
+      },
+      act: async () => {
+        const r = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+        if (r.Errors?.length) throw new Error(`DeleteObjects errors: ${r.Errors.map((e) => e.Code).join(', ')}`);
+      },
+      settle: (ok) => keys.forEach((k) => model.expect(bucket, k, ok ? [ABSENT] : [...model.allowed(bucket, k), ABSENT])),
+    };
+  },
+  gc() {
+    const next = randomBytes(100);
+    return {
+      setup: async () => {
+        await put('gc', randomBytes(100));
+        model.expect(bucket, 'gc', [await put('gc', next)]);
+        await svc.r2.put(`blobs/orphan-${Date.now()}`, 'left by a crashed write');
+      },
+      act: () => collectToConvergence(svc, 2),
+      settle: () => {},
+    };
+  },
+};
+
+let signer: AwsClient;
+let rewraps = 0;
+const completeRetries: string[] = [];
+
+/** Modes tried at a call: reads can only fail; writes can also fail after taking effect, or hang. */
+function modesFor(call: string): FaultMode[] {
+  const read = /^(d1\.(first|all|raw)|r2\.(get|head|list)) /.test(call);
+  if (read) return FULL ? ['fail-before'] : [];
+  return FULL ? ['fail-before', 'fail-after', 'hang'] : ['fail-after'];
+}
+
+const totals = { faults: 0, survived: 0, lost: 0, wronglyDeleted: 0, notConverged: 0, uncleanAnswers: 0 };
+
+describe('injected D1 and R2 faults', () => {
+  beforeAll(() => {
+    signer = new AwsClient({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, region: REGION, service: 's3', retries: 0 });
+  });
+  afterAll(() => recordFigures('inject', { ...totals, completeRetryFailures: completeRetries.length }));
+
+  it.each(Object.keys(operations))('%s: every step, every fault', async (name) => {
+    const trace = operations[name]!();
+    await trace.setup();
+    await faults.set();
+    await trace.act();
+    const { calls } = await faults.clear();
+    await trace.settle(true);
+    const problems: string[] = [];
+    // The short run faults each kind of call once (a re-wrap makes the same UPDATE for every row).
+    const kinds = new Set<string>();
+    for (const [i, call] of calls.entries()) {
+      const kind = call.replace(/blobs\/\S+/g, 'blobs/…');
+      if (!FULL && kinds.has(kind)) continue;
+      kinds.add(kind);
+      for (const mode of modesFor(call)) {
+        const op = operations[name]!();
+        await op.setup();
+        await faults.set({ nth: i + 1, mode, ms: 300 });
+        const result = await outcome(op.act());
+        const { injected } = await faults.clear();
+        if (!injected) continue;
+        totals.faults++;
+        const where = `${name}: ${mode} at call ${i + 1} (${call})`;
+        // A fault may only ever surface as an S3 error the client can read (a 5xx: retry).
+        if (!result.ok && result.status === 0 && name !== 'gc' && name !== 'rewrap') {
+          totals.uncleanAnswers++;
+          problems.push(`${where}: answered ${result.code}`);
+        }
+        await op.settle(result.ok);
+        const before = await model.verify(client);
+        const gc = await collectToConvergence(svc);
+        const after = await model.verify(client);
+        totals.lost += after.length;
+        totals.wronglyDeleted += gc.missing.length;
+        if (gc.orphans.length) totals.notConverged++;
+        if (!before.length && !after.length && !gc.missing.length && !gc.orphans.length) totals.survived++;
+        for (const w of before) problems.push(`${where}: before GC ${w}`);
+        for (const w of after) problems.push(`${where}: after GC ${w}`);
+        if (gc.missing.length) problems.push(`${where}: GC deleted referenced blobs ${gc.missing.join(' ')}`);
+        if (gc.orphans.length) problems.push(`${where}: ${gc.orphans.length} orphans left after ${gc.runs} GC runs`);
+      }
+    }
+    expect(problems).toEqual([]);
+  }, 600_000);
+
+  it('a retried Complete after an ambiguous failure answers 200', () => {
+    expect(completeRetries).toEqual([]);
+  });
+});
+
+describe('KMS down or slow mid-request', () => {
+  const kms = { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'key-one' } as const;
+
+  it('fails cleanly with 503 while the KMS is down, changing nothing, and serves again once it is back', async () => {
+    const before = await put('kms-target', randomBytes(100), kms);
+    model.expect(bucket, 'kms-target', [before]);
+    svc.devKms!.faults.set({ mode: 'down' });
+    const answers = [
+      await outcome(put('kms-target', randomBytes(10), kms)),
+      await outcome(client.send(new CopyObjectCommand({ Bucket: bucket, Key: 'kms-target', CopySource: `${bucket}/copy-source`, ...kms }))),
+      await outcome(client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'kms-target', ...kms }))),
+      await outcome(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'kms-target', Body: 'x' }))),
+    ];
+    const read = await readVersion(client, bucket, 'kms-target');
+    svc.devKms!.faults.set({ mode: 'none' });
+    totals.faults += answers.length + 1;
+    expect(answers).toEqual(answers.map(() => ({ ok: false, code: 'ServiceUnavailable', status: 503 })));
+    expect(read).toMatch(/^error: ServiceUnavailable/); // reads need the KMS too, and say so with a 503
+    expect(await model.verify(client)).toEqual([]);
+    const gc = await collectToConvergence(svc);
+    expect(gc).toMatchObject({ missing: [], orphans: [] });
+  }, 120_000);
+
+  it('completes every request while the KMS is slow (under its timeout)', async () => {
+    svc.devKms!.faults.set({ mode: 'slow', delayMs: 200 });
+    try {
+      const next = randomBytes(100);
+      expect(await outcome(put('kms-target', next, kms))).toEqual({ ok: true });
+      model.expect(bucket, 'kms-target', [sha256(next)]);
+      expect(await model.verify(client)).toEqual([]);
+    } finally {
+      svc.devKms!.faults.set({ mode: 'none' });
+    }
+  }, 120_000);
+});
