@@ -36,9 +36,11 @@ export interface ServiceOptions {
   https?: boolean;
   /** Use this external KMS backend of a development KMS (started and stopped with the service). */
   kms?: { backend: ExternalBackend; devKms?: DevKmsOptions };
+  /** Keep R2 and D1 in this directory, so a service started again on it finds them (the schema is applied once). */
+  persist?: string;
 }
 
-export async function startService(bindings: Record<string, string> = {}, { https = false, kms }: ServiceOptions = {}): Promise<Service> {
+export async function startService(bindings: Record<string, string> = {}, { https = false, kms, persist }: ServiceOptions = {}): Promise<Service> {
   const devKms = kms ? await startDevKms(kms.devKms) : null;
   // The mtls_certificates binding (KES) and outbound fetches (AWS, Vault) trust the dev CA.
   const network = (tlsOptions: object) => ({ network: { allow: ['local'], tlsOptions } });
@@ -51,6 +53,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     compatibilityFlags: ['nodejs_compat'],
     r2Buckets: ['BLOBS'],
     d1Databases: ['DB'],
+    ...(persist ? { r2Persist: `${persist}/r2`, d1Persist: `${persist}/d1` } : {}),
     bindings: {
       CREDENTIALS: `${ACCESS_KEY_ID}:${SECRET_ACCESS_KEY}`,
       REGION,
@@ -72,7 +75,8 @@ export async function startService(bindings: Record<string, string> = {}, { http
   });
   const url = await mf.ready;
   const db = await mf.getD1Database('DB');
-  await db.batch(migrationStatements().map((s) => db.prepare(s)));
+  const migrated = persist && (await db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'buckets'").first());
+  if (!migrated) await db.batch(migrationStatements().map((s) => db.prepare(s)));
   const front = https ? null : await startFront(url.origin);
   const endpoint = front?.origin ?? url.origin;
   const client = new S3Client({
