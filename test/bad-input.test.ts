@@ -2,10 +2,12 @@
 import { AwsClient } from 'aws4fetch';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobSnapshot, nothingStoredSince } from './helpers/objects';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 
 let svc: Service;
 let signer: AwsClient;
+let baseline: Awaited<ReturnType<typeof blobSnapshot>>;
 const bucket = 'bad-input';
 
 beforeAll(async () => {
@@ -13,6 +15,7 @@ beforeAll(async () => {
   signer = new AwsClient({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, region: REGION, service: 's3', retries: 0 });
   await svc.client.send(new CreateBucketCommand({ Bucket: bucket }));
   await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'existing', Body: 'keep me' }));
+  baseline = await blobSnapshot(svc);
 });
 afterAll(() => svc?.stop());
 
@@ -27,9 +30,11 @@ const url = (path: string) => `${svc.endpoint}${path}`;
 const signed = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
   signer.fetch(url(path), { ...init, headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...init.headers } });
 
+/** The refused write changed nothing: the object reads as before, and R2 holds no new blob outside the trash. */
 async function existingIntact(): Promise<void> {
   const res = await signed(`/${bucket}/existing`);
   expect(await res.text()).toBe('keep me');
+  expect(await nothingStoredSince(svc, baseline)).toEqual([]);
 }
 
 describe('authentication', () => {

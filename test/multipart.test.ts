@@ -155,10 +155,14 @@ describe('multipart uploads', () => {
     await svc.client.send(new CreateBucketCommand({ Bucket: 'short-lived' }));
     const { UploadId } = await svc.client.send(new CreateMultipartUploadCommand({ Bucket: 'short-lived', Key: 'k' }));
     await svc.client.send(new UploadPartCommand({ Bucket: 'short-lived', Key: 'k', UploadId, PartNumber: 1, Body: 'part' }));
+    const part = await svc.db.prepare('SELECT blob_id FROM upload_parts WHERE upload_id = ?').bind(UploadId).first<{ blob_id: string }>();
     await svc.client.send(new DeleteBucketCommand({ Bucket: 'short-lived' }));
     expect(await s3Error(svc.client.send(new ListMultipartUploadsCommand({ Bucket: 'short-lived' })))).toEqual({ name: 'NoSuchBucket', status: 404 });
     const left = await svc.db.prepare('SELECT count(*) AS n FROM upload_parts WHERE upload_id = ?').bind(UploadId).first<{ n: number }>();
     expect(left!.n).toBe(0);
+    // The part's blob leaves R2 too, once GC has run past the grace period.
+    await svc.collectGarbage(Date.now() + 3600_000);
+    expect(await svc.r2.head(part!.blob_id)).toBeNull();
   });
 
   it('aborts uploads and lists the ones in progress', async () => {

@@ -137,6 +137,7 @@ describe('SSE-C', () => {
       expect(await s3Error(strict.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ...ssec(customerKey) })))).toEqual({ name: 'InvalidRequest', status: 400 });
       const listed = await strict.db.prepare('SELECT count(*) AS n FROM objects').first<{ n: number }>();
       expect(listed!.n).toBe(0);
+      expect((await strict.r2.list()).objects).toEqual([]);
     } finally {
       await strict.stop();
     }
@@ -273,6 +274,7 @@ describe('key configuration', () => {
       expect(err.status).toBe(500);
       const n = await unkeyed.db.prepare('SELECT count(*) AS n FROM objects').first<{ n: number }>();
       expect(n!.n).toBe(0);
+      expect((await unkeyed.r2.list()).objects).toEqual([]);
     } finally {
       await unkeyed.stop();
     }

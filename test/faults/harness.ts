@@ -2,24 +2,13 @@
 // a model of what each key may hold, the audit of R2 against D1, and GC run to convergence.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { Miniflare } from 'miniflare';
 import type { FaultLog, FaultRule } from '../../src/faults/plan';
-import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY } from '../helpers/service';
+import { type Stores, referencedBlobs, storedBlobs } from '../helpers/objects';
 
 /** The full run (npm run faults) sets FAULTS=full; `npm test` runs the short version. */
 export const FULL = process.env.FAULTS === 'full';
-
-/** An SDK client that never retries: a retried 500 must not pass as success. */
-export function strictClient(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: REGION,
-    forcePathStyle: true,
-    maxAttempts: 1,
-    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
-  });
-}
 
 /** The worker's fault plan, through its control path (Miniflare's dispatchFetch: no network). */
 export function faultControl(mf: Miniflare) {
@@ -83,33 +72,6 @@ export class Model {
     }
     return wrong;
   }
-}
-
-interface Stores {
-  r2: { list(o: { prefix: string; cursor?: string }): Promise<{ objects: { key: string }[]; truncated: boolean; cursor?: string }> };
-  db: { prepare(sql: string): { all<T>(): Promise<{ results: T[] }> } };
-}
-
-/** Blob ids any row refers to: every column named blob_id of every table, so tables added later count too. */
-async function referencedBlobs(db: Stores['db']): Promise<Set<string>> {
-  const { results: tables } = await db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all<{ name: string; sql: string }>();
-  const ids = new Set<string>();
-  for (const { name } of tables.filter((t) => /\bblob_id\b/.test(t.sql) && !/trash/.test(t.name) && !t.name.startsWith('_cf'))) {
-    const { results } = await db.prepare(`SELECT blob_id FROM "${name}" WHERE blob_id IS NOT NULL`).all<{ blob_id: string }>();
-    for (const r of results) ids.add(r.blob_id);
-  }
-  return ids;
-}
-
-async function storedBlobs(r2: Stores['r2']): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await r2.list({ prefix: 'blobs/', cursor });
-    for (const o of page.objects) ids.add(o.key);
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return ids;
 }
 
 /** R2 against D1, directly: referenced blobs that are gone, and stored blobs nothing refers to. */

@@ -20,7 +20,7 @@ import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultMode } from '../../src/faults/plan';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from '../helpers/service';
-import { ABSENT, FULL, Model, collectToConvergence, faultControl, outcome, readVersion, recordFigures, sha256, strictClient } from './harness';
+import { ABSENT, FULL, Model, collectToConvergence, faultControl, outcome, readVersion, recordFigures, sha256 } from './harness';
 
 let svc: Service;
 let client: S3Client;
@@ -31,14 +31,13 @@ const MiB = 1024 * 1024;
 
 beforeAll(async () => {
   svc = await startService({ FAULT_INJECTION: 'on', KMS_CACHE_TTL_SECONDS: '0' }, { kms: { backend: 'kes', devKms: { keyIds: ['key-one', 'key-two'] } } });
-  client = strictClient(svc.endpoint);
+  client = svc.client;
   faults = faultControl(svc.mf);
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'copy-source', Body: 'the copy source' }));
   model.expect(bucket, 'copy-source', [sha256('the copy source')]);
 }, 120_000);
 afterAll(async () => {
-  client?.destroy();
   await svc?.stop();
 });
 

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, type S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from '../helpers/service';
-import { FULL, Model, collectToConvergence, faultControl, outcome, recordFigures, sha256, strictClient } from './harness';
+import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService, testClient } from '../helpers/service';
+import { FULL, Model, collectToConvergence, faultControl, outcome, recordFigures, sha256 } from './harness';
 
 const MiB = 1024 * 1024;
 const bucket = 'kills';
@@ -47,7 +47,7 @@ async function start(): Promise<Running> {
   if (!pid) throw new Error('no workerd process found for the service');
   figures.restarts++;
   const origin = (await svc.mf.ready).origin;
-  return { svc, client: strictClient(origin), origin, pid };
+  return { svc, client: testClient(origin), origin, pid };
 }
 
 async function kill(r: Running): Promise<void> {

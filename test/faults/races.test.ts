@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Service, startService } from '../helpers/service';
-import { ABSENT, FULL, collectToConvergence, faultControl, outcome, readVersion, recordFigures, sha256, strictClient } from './harness';
+import { ABSENT, FULL, collectToConvergence, faultControl, outcome, readVersion, recordFigures, sha256 } from './harness';
 
 let svc: Service;
 let client: S3Client;
@@ -26,13 +26,12 @@ const figures = { raceRuns: 0, reads: 0, tornReads: 0, failedReads: 0, failedWri
 
 beforeAll(async () => {
   svc = await startService({ FAULT_INJECTION: 'on' });
-  client = strictClient(svc.endpoint);
+  client = svc.client;
   faults = faultControl(svc.mf);
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 afterAll(async () => {
   recordFigures('races', figures);
-  client?.destroy();
   await svc?.stop();
 });
 
@@ -69,7 +68,7 @@ describe('races', () => {
     const bodies = Array.from({ length: writers }, (_, i) => randomBytes(((i * 37) % 200) * KiB + i));
     const written = new Set([ABSENT, ...bodies.map(sha256)]);
     const writes = Promise.all(bodies.map((b, i) => outcome(i % 3 === 0 ? multipartPut('contended', b) : client.send(new PutObjectCommand({ Bucket: bucket, Key: 'contended', Body: b })))));
-    const reads = await Promise.all(Array.from({ length: 4 }, () => readUntil('contended', writes)));
+    const reads = await Promise.all(Array.from({ length: 8 }, () => readUntil('contended', writes)));
     const results = await writes;
     figures.raceRuns++;
     figures.failedWrites += results.filter((r) => !r.ok).length;

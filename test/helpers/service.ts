@@ -2,7 +2,7 @@
 // applied from migrations/, and gives tests an S3 client with default settings plus the raw bindings.
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Miniflare } from 'miniflare';
 import { type DevKms, type DevKmsOptions, startDevKms } from '../../dev-kms/server.mjs';
@@ -16,6 +16,18 @@ export const SECRET_ACCESS_KEY = 'edge-sse-test-secret-key-0000000000000000';
 export const REGION = 'us-east-1';
 /** The built-in KMS master key of the test service (name:base64 of 32 bytes). */
 export const MASTER_KEY = `test-key:${Buffer.alloc(32, 7).toString('base64')}`;
+
+/** An SDK client of the test service that never retries: a retried 500 must not pass as success. */
+export function testClient(endpoint: string, extra: Partial<S3ClientConfig> = {}): S3Client {
+  return new S3Client({
+    endpoint,
+    region: REGION,
+    forcePathStyle: true,
+    maxAttempts: 1,
+    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+    ...extra,
+  });
+}
 
 export interface Service {
   /** The endpoint clients use: the loopback front (answers Expect: 100-continue) before workerd. */
@@ -79,13 +91,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
   if (!migrated) await db.batch(migrationStatements().map((s) => db.prepare(s)));
   const front = https ? null : await startFront(url.origin);
   const endpoint = front?.origin ?? url.origin;
-  const client = new S3Client({
-    endpoint,
-    region: REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
-    ...(https ? { requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ rejectUnauthorized: false }) }) } : {}),
-  });
+  const client = testClient(endpoint, https ? { requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ rejectUnauthorized: false }) }) } : {});
   return {
     endpoint,
     mf,
