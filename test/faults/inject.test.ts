@@ -182,7 +182,8 @@ const completeRetries: string[] = [];
 function modesFor(call: string): FaultMode[] {
   const read = /^(d1\.(first|all|raw)|r2\.(get|head|list)) /.test(call);
   if (read) return FULL ? ['fail-before'] : [];
-  return FULL ? ['fail-before', 'fail-after', 'hang'] : ['fail-after'];
+  if (!FULL) return ['fail-after'];
+  return /^(d1\.batch|r2\.put) /.test(call) ? ['fail-before', 'fail-after', 'hang'] : ['fail-before', 'fail-after'];
 }
 
 const totals = { faults: 0, survived: 0, lost: 0, wronglyDeleted: 0, notConverged: 0, uncleanAnswers: 0 };
@@ -201,16 +202,18 @@ describe('injected D1 and R2 faults', () => {
     const { calls } = await faults.clear();
     await trace.settle(true);
     const problems: string[] = [];
-    // The short run faults each kind of call once (a re-wrap makes the same UPDATE for every row).
-    const kinds = new Set<string>();
+    // Each kind of call is faulted once in the short run, twice in the full one (a re-wrap makes
+    // the same UPDATE for every row, a GC the same DELETE for every page).
+    const kinds = new Map<string, number>();
     for (const [i, call] of calls.entries()) {
       const kind = call.replace(/blobs\/\S+/g, 'blobs/…');
-      if (!FULL && kinds.has(kind)) continue;
-      kinds.add(kind);
+      const seen = kinds.get(kind) ?? 0;
+      if (seen >= (FULL ? 2 : 1)) continue;
+      kinds.set(kind, seen + 1);
       for (const mode of modesFor(call)) {
         const op = operations[name]!();
         await op.setup();
-        await faults.set({ nth: i + 1, mode, ms: 300 });
+        await faults.set({ nth: i + 1, mode, ms: 100 });
         const result = await outcome(op.act());
         const { injected } = await faults.clear();
         if (!injected) continue;
