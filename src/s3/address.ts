@@ -28,6 +28,11 @@ function decodePath(path: string): string {
   }
 }
 
+/** VIRTUAL_HOST_SUFFIXES: comma-separated host suffixes. */
+export function virtualHostSuffixes(config: string | undefined): string[] {
+  return (config ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 /** `suffixes`: host suffixes under which `<bucket>.<suffix>` names a bucket (virtual-hosted style). */
 export function parseAddress(requestUrl: string, host: string, suffixes: readonly string[]): Address {
   const path = rawPath(requestUrl);
