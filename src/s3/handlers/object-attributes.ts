@@ -1,6 +1,5 @@
 // GetObjectAttributes: what x-amz-object-attributes asks for (ETag, Checksum, ObjectParts,
 // StorageClass, ObjectSize) without the object's bytes; an SSE-C object needs its key, as in S3.
-import { MetadataStore } from '../../storage/metadata';
 import type { S3Request } from '../context';
 import { S3Error } from '../errors';
 import { readSse } from '../sse';
@@ -16,7 +15,7 @@ function intHeader(headers: Headers, name: string, fallback: number): number {
   return Number(raw);
 }
 
-export async function getObjectAttributes({ request, objects, secure, c }: S3Request, bucket: string, key: string): Promise<Response> {
+export async function getObjectAttributes({ request, objects, secure }: S3Request, bucket: string, key: string): Promise<Response> {
   const headers = request.headers;
   const wanted = (headers.get('x-amz-object-attributes') ?? '').split(',').map((a) => a.trim()).filter(Boolean);
   if (!wanted.length || wanted.some((a) => !ATTRIBUTES.includes(a))) {
@@ -33,7 +32,7 @@ export async function getObjectAttributes({ request, objects, secure, c }: S3Req
     body.Checksum = { [`Checksum${algorithm}`]: record.checksumValue, ChecksumType: record.checksumType ?? 'FULL_OBJECT' };
   }
   if (wanted.includes('ObjectParts') && record.partsCount !== null) {
-    const parts = (await new MetadataStore(c.env.DB).objectParts(bucket, key)).filter((p) => p.partNumber > marker);
+    const parts = record.parts.filter((p) => p.partNumber > marker);
     const page = parts.slice(0, maxParts);
     const truncated = parts.length > page.length;
     body.ObjectParts = {
