@@ -96,3 +96,20 @@ it.runIf(hasChromium)('a page on another origin puts and gets through the JS SDK
   expect(await page.evaluate(unsigned, { endpoint: svc.endpoint })).toBe('TypeError');
   await page.close();
 });
+
+it.runIf(hasChromium)('a plain HTML <form> uploads a file and the browser follows success_action_redirect', async () => {
+  const done = `${pageOrigin}/done`;
+  const { url, fields } = await createPresignedPost(svc.client, { Bucket, Key: 'html/${filename}', Fields: { success_action_redirect: done }, Expires: 600 });
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${value.replace(/"/g, '&quot;')}">`)
+    .join('');
+  const page = await browser.context.newPage();
+  await page.goto(`${pageOrigin}/`);
+  await page.setContent(`<form action="${url}" method="post" enctype="multipart/form-data">${inputs}<input type="file" name="file"><button>Upload</button></form>`);
+  await page.setInputFiles('input[type=file]', { name: 'report.txt', mimeType: 'text/plain', buffer: Buffer.from('sent by a form') });
+  await Promise.all([page.waitForURL(`${done}?*`), page.click('button')]);
+  const landed = new URL(page.url());
+  expect([landed.searchParams.get('bucket'), landed.searchParams.get('key')]).toEqual([Bucket, 'html/report.txt']);
+  expect((await getBytes(svc.client, Bucket, 'html/report.txt')).toString()).toBe('sent by a form');
+  await page.close();
+});
