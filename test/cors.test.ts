@@ -2,9 +2,14 @@
 // responses) with raw fetch, no credentials on the preflight, as S3 answers.
 import { CreateBucketCommand, DeleteBucketCorsCommand, GetBucketCorsCommand, GetObjectCommand, PutBucketCorsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Error } from './helpers/errors';
-import { type Service, startService } from './helpers/service';
+import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 
 let svc: Service;
 const Bucket = 'cors';
@@ -55,6 +60,22 @@ describe('CORS configuration', () => {
     expect(await put(Array.from({ length: 101 }, () => rules[1]!))).toEqual({ name: 'MalformedXML', status: 400 });
     expect(await s3Error(svc.client.send(new GetBucketCorsCommand({ Bucket: 'cors-none' })))).toEqual({ name: 'NoSuchCORSConfiguration', status: 404 });
   });
+});
+
+it.runIf(existsSync('/usr/bin/aws'))('the aws CLI sets and reads a configuration (the README example)', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'edge-sse-cors-cli-'));
+  const aws = (...args: string[]) =>
+    promisify(execFile)('/usr/bin/aws', ['--endpoint-url', svc.endpoint, 's3api', ...args], {
+      env: { PATH: process.env.PATH, HOME: home, AWS_ACCESS_KEY_ID: ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: REGION, AWS_CONFIG_FILE: join(home, 'c'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'c') },
+    });
+  try {
+    const config = { CORSRules: [{ AllowedOrigins: ['https://app.example.com'], AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag', 'x-amz-server-side-encryption'], MaxAgeSeconds: 3000 }] };
+    await svc.client.send(new CreateBucketCommand({ Bucket: 'cors-cli' }));
+    await aws('put-bucket-cors', '--bucket', 'cors-cli', '--cors-configuration', JSON.stringify(config));
+    expect(JSON.parse((await aws('get-bucket-cors', '--bucket', 'cors-cli')).stdout)).toEqual(config);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });
 
 describe('preflight', () => {
