@@ -95,7 +95,7 @@ export function parseOperation(method: string, address: Address, query: URLSearc
         break;
       case 'POST':
         if (only('delete')) return { kind: 'DeleteObjects', bucket };
-        if (none) return { kind: 'PostObject', bucket };
+        if (isPostObject(method, address, query)) return { kind: 'PostObject', bucket };
         break;
     }
   } else {

@@ -4,8 +4,8 @@ import { S3Error } from '../errors';
 import { validateBucketName } from '../names';
 import { rejectGrants } from '../object-headers';
 import { readUploadText } from '../upload';
-import { fromToken, toToken } from './list';
 import { parseXml, xmlDocument } from '../xml';
+import { fromToken, toToken } from './list';
 
 const xml = (body: string, status = 200) => new Response(body, { status, headers: { 'content-type': 'application/xml' } });
 
