@@ -87,7 +87,7 @@ describe('presigned POST forms upload', () => {
     expect(got.ETag).toBe(`"${createHash('md5').update('jpeg bytes').digest('hex')}"`);
   });
 
-  it('JS SDK form: SSE-KMS with a context, a checksum, 204 by default', async () => {
+  it('JS SDK form: SSE-KMS with a key id and a context, a checksum, 204 by default', async () => {
     const context = Buffer.from(JSON.stringify({ app: 'forms' })).toString('base64');
     const body = randomBytes(3 * 1024 * 1024 + 17); // several chunks: the file streams through
     const sha256 = createHash('sha256').update(body).digest('base64');
@@ -95,13 +95,14 @@ describe('presigned POST forms upload', () => {
       Key: 'kms.bin',
       Fields: {
         'x-amz-server-side-encryption': 'aws:kms',
+        'x-amz-server-side-encryption-aws-kms-key-id': 'test-key',
         'x-amz-server-side-encryption-context': context,
         'x-amz-checksum-sha256': sha256,
       },
     });
     const answer = await submit(url, fields, body);
     expect(answer.status).toBe(204);
-    expect(answer.headers['x-amz-server-side-encryption']).toBe('aws:kms');
+    expect([answer.headers['x-amz-server-side-encryption'], answer.headers['x-amz-server-side-encryption-aws-kms-key-id']]).toEqual(['aws:kms', 'test-key']);
     expect(answer.headers['x-amz-checksum-sha256']).toBe(sha256);
     const head = await svc.client.send(new HeadObjectCommand({ Bucket, Key: 'kms.bin', ChecksumMode: 'ENABLED' }));
     expect(JSON.parse(Buffer.from(answer.headers['x-amz-server-side-encryption-context'] as string, 'base64').toString())).toEqual({ app: 'forms' });
