@@ -74,10 +74,11 @@ describe('presigned POST forms upload', () => {
     const { url, fields } = await presign(svc.client, {
       Key: 'uploads/${filename}',
       Conditions: [['starts-with', '$key', 'uploads/'], ['content-length-range', 1, 1024], ['starts-with', '$Content-Type', 'image/']],
-      Fields: { 'Content-Type': 'image/jpeg', 'Cache-Control': 'max-age=60', 'x-amz-meta-owner': 'alice', success_action_status: '201' },
+      Fields: { 'Content-Type': 'image/jpeg', 'Cache-Control': 'max-age=60', 'x-amz-meta-owner': 'alice', 'x-amz-checksum-algorithm': 'CRC32', success_action_status: '201' },
     });
     const answer = await submit(url, fields, 'jpeg bytes', 'cat.jpg');
     expect(answer.status).toBe(201);
+    expect(answer.headers['x-amz-checksum-crc32']).toMatch(/^[A-Za-z0-9+/]{6}==$/); // computed, as the algorithm field asked
     expect(answer.body).toContain('<Bucket>forms</Bucket><Key>uploads/cat.jpg</Key>');
     expect(answer.headers['x-amz-server-side-encryption']).toBe('AES256');
     const got = await svc.client.send(new GetObjectCommand({ Bucket, Key: 'uploads/cat.jpg' }));

@@ -84,8 +84,9 @@ export async function corsPreflight(request: Request, env: Bindings, requestId: 
   try {
     response = await preflight(request, requestAddress(request, env), new CorsStore(env.DB));
   } catch (e) {
-    if (!(e instanceof S3Error)) throw e;
-    response = renderError(e, rawPath(request.url), requestId, 'OPTIONS');
+    if (!(e instanceof S3Error)) console.error('preflight failed', e instanceof Error ? e.message : String(e));
+    const err = e instanceof S3Error ? e : new S3Error('InternalError', 'We encountered an internal error. Please try again.');
+    response = renderError(err, rawPath(request.url), requestId, 'OPTIONS');
   }
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
