@@ -28,11 +28,6 @@ function decodePath(path: string): string {
   }
 }
 
-/** VIRTUAL_HOST_SUFFIXES: comma-separated host suffixes. */
-export function virtualHostSuffixes(config: string | undefined): string[] {
-  return (config ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-}
-
 /** `suffixes`: host suffixes under which `<bucket>.<suffix>` names a bucket (virtual-hosted style). */
 export function parseAddress(requestUrl: string, host: string, suffixes: readonly string[]): Address {
   const path = rawPath(requestUrl);
@@ -48,4 +43,11 @@ export function parseAddress(requestUrl: string, host: string, suffixes: readonl
   if (slash < 0) return { bucket: decodePath(path.slice(1)), key: null, resource: path };
   const key = path.slice(slash + 1);
   return { bucket: decodePath(path.slice(1, slash)), key: key ? decodePath(key) : null, resource: path };
+}
+
+/** Where a request points, with `suffixes` the VIRTUAL_HOST_SUFFIXES setting (comma-separated). */
+export function requestAddress(request: Request, suffixes: string | undefined): Address {
+  const host = request.headers.get('host') ?? new URL(request.url).host;
+  const list = (suffixes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return parseAddress(request.url, host, list);
 }

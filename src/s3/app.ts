@@ -11,7 +11,7 @@ import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
 import { MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
-import { parseAddress, rawPath, virtualHostSuffixes } from './address';
+import { rawPath, requestAddress } from './address';
 import { authenticate } from './auth/sigv4';
 import type { S3Request } from './context';
 import { corsPreflight, withCors } from './cors';
@@ -165,7 +165,7 @@ app.all('*', async (c) => {
   let response: Response;
   try {
     const region = c.env.REGION || 'us-east-1';
-    const address = parseAddress(request.url, request.headers.get('host') ?? url.host, virtualHostSuffixes(c.env.VIRTUAL_HOST_SUFFIXES));
+    const address = requestAddress(request, c.env.VIRTUAL_HOST_SUFFIXES);
     const credentials = parseCredentials(c.env.CREDENTIALS);
     const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
     const op = parseOperation(request.method, address, url.searchParams, request.headers);

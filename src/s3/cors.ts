@@ -2,7 +2,7 @@
 // authentication (browsers send no credentials on OPTIONS), and the headers actual responses carry.
 import type { Bindings } from '../env';
 import { CorsStore } from '../storage/cors';
-import { type Address, parseAddress, rawPath, virtualHostSuffixes } from './address';
+import { type Address, rawPath, requestAddress } from './address';
 import { S3Error, renderError } from './errors';
 
 export interface CorsRule {
@@ -82,7 +82,7 @@ async function preflight(request: Request, address: Address, store: CorsStore): 
 export async function corsPreflight(request: Request, env: Bindings, requestId: string): Promise<Response> {
   let response: Response;
   try {
-    response = await preflight(request, requestAddress(request, env), new CorsStore(env.DB));
+    response = await preflight(request, requestAddress(request, env.VIRTUAL_HOST_SUFFIXES), new CorsStore(env.DB));
   } catch (e) {
     if (!(e instanceof S3Error)) console.error('preflight failed', e instanceof Error ? e.message : String(e));
     const err = e instanceof S3Error ? e : new S3Error('InternalError', 'We encountered an internal error. Please try again.');
@@ -102,7 +102,7 @@ export async function withCors(response: Response, request: Request, env: Bindin
   if (origin === null) return response;
   let address: Address;
   try {
-    address = requestAddress(request, env);
+    address = requestAddress(request, env.VIRTUAL_HOST_SUFFIXES);
   } catch {
     return response;
   }
@@ -111,8 +111,4 @@ export async function withCors(response: Response, request: Request, env: Bindin
   const rule = rules && matchRule(rules, origin, request.method, []);
   if (rule) for (const [name, value] of Object.entries(corsHeaders(rule, origin, []))) response.headers.set(name, value);
   return response;
-}
-
-function requestAddress(request: Request, env: Bindings): Address {
-  return parseAddress(request.url, request.headers.get('host') ?? new URL(request.url).host, virtualHostSuffixes(env.VIRTUAL_HOST_SUFFIXES));
 }
