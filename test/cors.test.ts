@@ -3,6 +3,7 @@
 import { CreateBucketCommand, DeleteBucketCorsCommand, GetBucketCorsCommand, GetObjectCommand, PutBucketCorsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { execFile } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,19 @@ describe('preflight', () => {
       'access-control-max-age': '600',
       vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
     });
+  });
+
+  it('finds the bucket of a virtual-hosted request', async () => {
+    const { port } = new URL(svc.endpoint);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const r = httpRequest({ host: '127.0.0.1', port, method: 'OPTIONS', path: '/hello.txt', headers: { Host: `${Bucket}.localhost:${port}`, Origin: APP, 'Access-Control-Request-Method': 'PUT' } }, (res) => {
+        res.resume();
+        resolve(res.headers['access-control-allow-origin'] === APP ? res.statusCode : -1);
+      });
+      r.on('error', reject);
+      r.end();
+    });
+    expect(status).toBe(200);
   });
 
   it('matches a wildcard origin and answers * for the any-origin rule', async () => {
