@@ -29,7 +29,8 @@ export async function getObjectAttributes({ request, objects, secure }: S3Reques
   const body: XmlObject = {};
   if (wanted.includes('ETag')) body.ETag = record.etag.replace(/^"|"$/g, '');
   if (wanted.includes('Checksum') && algorithm && record.checksumValue) {
-    body.Checksum = { [`Checksum${algorithm}`]: record.checksumValue, ChecksumType: record.checksumType ?? 'FULL_OBJECT' };
+    // Without the "-N" part count HeadObject shows for a COMPOSITE checksum, as S3 answers here.
+    body.Checksum = { [`Checksum${algorithm}`]: record.checksumValue.replace(/-\d+$/, ''), ChecksumType: record.checksumType ?? 'FULL_OBJECT' };
   }
   if (wanted.includes('ObjectParts') && record.partsCount !== null) {
     const parts = record.parts.filter((p) => p.partNumber > marker);
@@ -38,7 +39,7 @@ export async function getObjectAttributes({ request, objects, secure }: S3Reques
     body.ObjectParts = {
       PartsCount: record.partsCount,
       PartNumberMarker: marker,
-      NextPartNumberMarker: truncated ? page.at(-1)!.partNumber : undefined,
+      NextPartNumberMarker: page.at(-1)?.partNumber,
       MaxParts: maxParts,
       IsTruncated: truncated,
       Part: page.map((p) => ({
