@@ -2,9 +2,8 @@
 // state) SIGKILLed in the middle of a large upload and of a CompleteMultipartUpload, then started
 // again on the same persisted state, several rounds. After each restart every object reads back
 // whole as its last committed version, no referenced blob is gone, and GC leaves no orphan.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, type S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
@@ -24,13 +23,21 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const workerdPids = (): number[] => {
-  try {
-    return execFileSync('pgrep', ['-P', String(process.pid), 'workerd'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-};
+/** workerd processes this test process started (from /proc: no ps or pgrep needed). */
+const workerdPids = (): number[] =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        // "pid (comm) state ppid …"
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const [comm, rest] = [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), stat.slice(stat.lastIndexOf(')') + 2).split(' ')];
+        return comm === 'workerd' && Number(rest[1]) === process.pid && rest[0] !== 'Z';
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
 
 interface Running {
   svc: Service;
