@@ -194,7 +194,9 @@ describe('injected D1 and R2 faults', () => {
   });
   afterAll(() => recordFigures('inject', { ...totals, completeRetryFailures: completeRetries.length }));
 
-  it.each(Object.keys(operations))('%s: every step, every fault', async (name) => {
+  // The short run (npm test) keeps the operations whose commit points the issue names.
+  const names = FULL ? Object.keys(operations) : ['put', 'multipart', 'copy', 'delete', 'gc'];
+  it.each(names)('%s: every step, every fault', async (name) => {
     const trace = operations[name]!();
     await trace.setup();
     await faults.set();
