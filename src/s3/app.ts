@@ -14,6 +14,7 @@ import { UploadStore } from '../storage/uploads';
 import { parseAddress, rawPath } from './address';
 import { authenticate } from './auth/sigv4';
 import type { S3Request } from './context';
+import { discardUnread } from './discard';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
@@ -160,7 +161,7 @@ app.all('*', async (c) => {
   } catch (e) {
     const err = isS3Error(e) ? e : internalError(e);
     response = renderError(err, rawPath(request.url), requestId, request.method);
-    await discardBody(request);
+    await discardUnread(request.body);
   }
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
@@ -169,28 +170,6 @@ app.all('*', async (c) => {
   if (!response.headers.has('content-encoding')) response.headers.set('content-encoding', 'identity');
   return response;
 });
-
-/** Bytes of an unread request body worth reading before an error answer (S3 clients see a reset otherwise). */
-const DISCARD_LIMIT = 64 * 1024 * 1024;
-
-/**
- * Reads and drops a body the handler never read, so the client can finish sending and read the error
- * instead of a connection reset; bodies larger than DISCARD_LIMIT are cut off.
- */
-async function discardBody(request: Request): Promise<void> {
-  if (!request.body || request.body.locked) return;
-  const reader = request.body.getReader();
-  try {
-    for (let read = 0; read < DISCARD_LIMIT; ) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      read += value.length;
-    }
-    await reader.cancel();
-  } catch {
-    // The client went away: nothing to answer.
-  }
-}
 
 function internalError(e: unknown): S3Error {
   // Logged without the request: bodies and headers may carry secrets.
