@@ -18,6 +18,8 @@ export interface Bindings extends KmsEnv {
   KMS_CACHE_TTL_SECONDS?: string;
   /** Multipart uploads older than this many hours are aborted by the collector (default 168). */
   UPLOAD_MAX_AGE_HOURS?: string;
+  /** "true": every answer carries x-edge-sse-d1-round-trips, the D1 round trips it waited for (benchmarks, tests). */
+  D1_ROUND_TRIPS_HEADER?: string;
   /** Comma-separated host suffixes: a request to <bucket>.<suffix> addresses <bucket>. */
   VIRTUAL_HOST_SUFFIXES?: string;
 }

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { AppEnv, Bindings } from '../env';
 import { kmsFromEnv } from '../kms/config';
+import type { Kms } from '../kms/kms';
 import { Encryption } from '../service/encryption';
 import { KeyCache } from '../service/key-cache';
 import { MultipartService } from '../service/multipart';
@@ -9,6 +10,7 @@ import { ObjectService } from '../service/objects';
 import { Rewrapper } from '../service/rewrap';
 import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
+import { countingTrips, withCountingD1 } from '../storage/d1-counter';
 import { MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
 import { parseAddress, rawPath } from './address';
@@ -52,19 +54,34 @@ export interface Services {
 
 /** Unsealed data keys cached across the requests an isolate serves (KMS_CACHE_TTL_SECONDS, default 60; 0 = off). */
 let keyCache: KeyCache | null = null;
+/** Services per env object: its bindings and vars do not change while an isolate lives. */
+const built = new WeakMap<Bindings, Services>();
 
 export function services(env: Bindings): Services {
+  const cached = built.get(env);
+  if (cached) return cached;
   keyCache ??= new KeyCache({ ttlMs: Number(env.KMS_CACHE_TTL_SECONDS ?? 60) * 1000, maxEntries: 1000 });
-  const kms = () => kmsFromEnv(env);
+  // Made on first use and kept; a misconfigured KMS throws (and fails that request) every time.
+  let client: Kms | null = null;
+  const kms = () => (client ??= kmsFromEnv(env));
   const bucketKeys = new BucketKeyStore(env.DB);
   const encryption = new Encryption(kms, bucketKeys, keyCache);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
-  return {
+  const made = {
     objects: new ObjectService(meta, blobs, encryption),
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
     rewrapper: new Rewrapper(kms, meta, bucketKeys),
   };
+  built.set(env, made);
+  return made;
+}
+
+/** CREDENTIALS parsed once per configured string. */
+let credentials = { config: undefined as string | undefined, pairs: new Map<string, string>() };
+function credentialsOf(config: string | undefined): Map<string, string> {
+  if (credentials.config !== config) credentials = { config, pairs: parseCredentials(config) };
+  return credentials.pairs;
 }
 
 function dispatch(op: Operation, req: S3Request): Promise<Response> {
@@ -148,16 +165,18 @@ app.all('*', async (c) => {
   c.set('requestId', requestId);
   const request = c.req.raw;
   const url = new URL(request.url);
+  const d1 = c.env.D1_ROUND_TRIPS_HEADER === 'true' ? { trips: 0 } : null;
   let response: Response;
   try {
     const region = c.env.REGION || 'us-east-1';
     const suffixes = (c.env.VIRTUAL_HOST_SUFFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const address = parseAddress(request.url, request.headers.get('host') ?? url.host, suffixes);
-    const credentials = parseCredentials(c.env.CREDENTIALS);
+    const credentials = credentialsOf(c.env.CREDENTIALS);
     const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
     const op = parseOperation(request.method, address, url.searchParams, request.headers);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
-    response = await dispatch(op, { c, request, url, auth, ...services(c.env), region, secure });
+    const req = { c, request, url, auth, ...services(d1 ? withCountingD1(c.env) : c.env), region, secure };
+    response = await (d1 ? countingTrips(d1, () => dispatch(op, req)) : dispatch(op, req));
   } catch (e) {
     const err = isS3Error(e) ? e : internalError(e);
     response = renderError(err, rawPath(request.url), requestId, request.method);
@@ -165,6 +184,7 @@ app.all('*', async (c) => {
   }
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
+  if (d1) response.headers.set('x-edge-sse-d1-round-trips', String(d1.trips));
   // Cloudflare compresses compressible responses that name no Content-Encoding; S3 clients expect
   // the bytes (and Content-Length) as stored, and some (aws-sdk-go) do not undo a gzip they asked for.
   if (!response.headers.has('content-encoding')) response.headers.set('content-encoding', 'identity');

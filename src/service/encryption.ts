@@ -6,7 +6,8 @@ import { type Kms, KmsError } from '../kms/kms';
 import { S3Error } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
 import type { BucketKeyStore } from '../storage/bucket-keys';
-import type { BucketEncryption, ObjectSealing } from '../storage/metadata';
+import type { BucketKeyRecord } from '../storage/bucket-keys';
+import type { BucketEncryption, BucketRecord, ObjectSealing } from '../storage/metadata';
 import { type KeyCache, cacheId } from './key-cache';
 
 /** An object's (or upload's) data key with its binding; parts derive their own stream keys from it. */
@@ -83,16 +84,21 @@ function resolve(sse: SseRequest, bucketDefault: BucketEncryption | null): Resol
 const bucketKeyBinding = (bucket: string): KeyBinding => ({ mode: 'SSE-KMS', bucket, key: '' });
 
 export class Encryption {
-  /** `kms` is resolved per request, so a missing master key fails requests clearly, never silently. */
+  private readonly currentBucketKeys: CurrentBucketKeys;
+
+  /** `kms` is resolved when first needed, so a missing master key fails requests clearly, never silently. */
   constructor(
     private readonly kms: () => Kms,
     private readonly bucketKeys: BucketKeyStore,
     private readonly cache: KeyCache,
-  ) {}
+  ) {
+    this.currentBucketKeys = new CurrentBucketKeys(cache.ttlMs);
+  }
 
-  /** Seals a new data key for an object about to be written, as `sse` and the bucket default ask. */
-  async seal(sse: SseRequest, bucketDefault: BucketEncryption | null, bucket: string, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
-    const target = resolve(sse, bucketDefault);
+  /** Seals a new data key for an object about to be written, as `sse` and the bucket's default ask. */
+  async seal(sse: SseRequest, bucketRecord: BucketRecord, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
+    const bucket = bucketRecord.name;
+    const target = resolve(sse, bucketRecord.encryption);
     if (target.mode === 'SSE-C') return this.sealForCustomer(randomKey(), target.key, bucket, key);
     const b = binding(target.mode, bucket, key);
     const context = target.mode === 'SSE-KMS' ? target.context : null;
@@ -100,7 +106,7 @@ export class Encryption {
       const kms = this.kms();
       const keyId = (target.mode === 'SSE-KMS' && target.keyId) || kms.defaultKeyId;
       // A client context binds through the KMS, one call per object: bucket keys are used without one.
-      if (target.mode === 'SSE-KMS' && target.bucketKey && !context) return await this.sealUnderBucketKey(kms, keyId, bucket, key);
+      if (target.mode === 'SSE-KMS' && target.bucketKey && !context) return await this.sealUnderBucketKey(kms, keyId, bucketRecord, key);
       const generated = await kms.generateDataKey(keyId, b, context ?? undefined);
       return { sealing: kmsSealing(target.mode, generated.keyId, generated.sealed, context), objectKey: { dataKey: generated.plaintext, aad: bindingBytes(b) } };
     } catch (e) {
@@ -180,9 +186,10 @@ export class Encryption {
   }
 
   /** A new object data key sealed under the bucket's current bucket key for `keyId` (made if none). */
-  private async sealUnderBucketKey(kms: Kms, keyId: string, bucket: string, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
+  private async sealUnderBucketKey(kms: Kms, keyId: string, target: BucketRecord, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
+    const bucket = target.name;
     const now = Date.now();
-    let current = await this.bucketKeys.current(bucket, keyId, now - BUCKET_KEY_PERIOD_MS);
+    let current = this.currentBucketKeys.get(target, keyId, now) ?? (await this.bucketKeys.current(bucket, keyId, now - BUCKET_KEY_PERIOD_MS));
     let plaintext: Uint8Array;
     if (current) {
       plaintext = await this.openBucketKey(current.id, bucket);
@@ -193,6 +200,7 @@ export class Encryption {
       plaintext = generated.plaintext;
       this.cache.set(await cacheId('bucket-key', current.id), plaintext);
     }
+    this.currentBucketKeys.set(target, current, now);
     const b = binding('SSE-KMS', bucket, key);
     const dataKey = randomKey();
     const sealing: ObjectSealing = {
@@ -232,3 +240,37 @@ export class Encryption {
 function kmsSealing(mode: 'SSE-S3' | 'SSE-KMS', kekId: string, sealedKey: Uint8Array, kmsContext: Record<string, string> | null): ObjectSealing {
   return { sseMode: mode, formatVersion: FORMAT_VERSION, kekId, sealedKey, ssecSalt: null, ssecFingerprint: null, kmsContext, bucketKeyId: null };
 }
+
+/**
+ * The bucket key each (bucket, KMS key) seals new objects under, remembered by the isolate for up to
+ * `ttlMs` (the key cache's lifetime) so a PUT does not look it up in D1 each time. Keyed by the
+ * bucket's creation time as well: a bucket deleted (which forgets its bucket keys) and created again
+ * is another bucket, so an entry of the old one is never used for it. A stale entry can only mean a
+ * bucket key older than another isolate's newest (still within its period: either seals correctly),
+ * or, after a re-wrap, an object row naming the bucket key's previous KMS key as its kek_id for up to
+ * `ttlMs` (the bucket key itself, read from D1 when opened, is what opens the object).
+ */
+class CurrentBucketKeys {
+  private readonly entries = new Map<string, { record: BucketKeyRecord; until: number }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  get(bucket: BucketRecord, keyId: string, now: number): BucketKeyRecord | null {
+    const id = JSON.stringify([bucket.name, bucket.createdAt, keyId]);
+    const hit = this.entries.get(id);
+    if (hit && hit.until > now) return hit.record;
+    this.entries.delete(id);
+    return null;
+  }
+
+  set(bucket: BucketRecord, record: BucketKeyRecord, now: number): void {
+    if (this.ttlMs <= 0) return;
+    const id = JSON.stringify([bucket.name, bucket.createdAt, record.keyId]);
+    this.entries.delete(id);
+    // Never past the bucket key's own period, after which writes take a new one.
+    this.entries.set(id, { record, until: Math.min(now + this.ttlMs, record.createdAt + BUCKET_KEY_PERIOD_MS) });
+    while (this.entries.size > MAX_CURRENT_BUCKET_KEYS) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+const MAX_CURRENT_BUCKET_KEYS = 1000;

@@ -13,6 +13,11 @@ export class KeyCache {
 
   constructor(private readonly options: KeyCacheOptions) {}
 
+  /** How long entries live (0: the cache is off). */
+  get ttlMs(): number {
+    return this.options.ttlMs;
+  }
+
   /** Caches a key just made (a new bucket key), so its first uses need no KMS call. */
   set(id: string, key: Uint8Array, now = Date.now()): void {
     if (this.options.ttlMs <= 0) return;

@@ -43,7 +43,7 @@ export class MultipartService {
   ): Promise<UploadRecord> {
     const found = await this.meta.getBucket(bucket);
     if (!found) throw noSuchBucket(bucket);
-    const { sealing } = await this.encryption.seal(input.sse, found.encryption, bucket, key);
+    const { sealing } = await this.encryption.seal(input.sse, found, key);
     const upload: UploadRecord = {
       uploadId: crypto.randomUUID().replace(/-/g, ''),
       bucket,

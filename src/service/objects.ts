@@ -122,7 +122,7 @@ export class ObjectService {
       if (condition.ifMatch !== undefined && !current) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
       if ((condition.ifNoneMatch && current) || (condition.ifMatch !== undefined && current?.etag !== condition.ifMatch)) throw preconditionFailed();
     }
-    const { sealing, objectKey } = await this.encryption.seal(input.sse, found.encryption, bucket, key);
+    const { sealing, objectKey } = await this.encryption.seal(input.sse, found, key);
     const { blobId, digests } = await writeEncrypted(this.blobs, this.meta, input.body, await streamKey(objectKey, null));
     const record: ObjectRecord = {
       bucket,
