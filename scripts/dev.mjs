@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run dev`: the local endpoint on the embedded default — local R2 and D1 (persisted under
 // .wrangler/), the schema migrated, `wrangler dev` behind the loopback front (front.mjs) on
-// 127.0.0.1:$PORT. Prints the endpoint and credentials once it answers. Honours PORT, ACCESS_KEY_ID
-// and SECRET_ACCESS_KEY. With HTTPS=1 it serves https instead (wrangler's self-signed certificate,
+// 127.0.0.1:$PORT. Prints the endpoint and credentials once it answers. Honours PORT, ACCESS_KEY_ID,
+// SECRET_ACCESS_KEY and PERSIST_TO. With HTTPS=1 it serves https instead (wrangler's self-signed certificate,
 // no front) and refuses SSE-C keys over plain http, as a deployment does.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,7 +33,9 @@ for (const id of keyIds) if (!masters.has(id)) masters.set(id, randomBytes(32).t
 const ordered = [...keyIds, ...[...masters.keys()].filter((k) => !keyIds.includes(k))].map((k) => `${k}:${masters.get(k)}`).join(',');
 writeFileSync('.dev.vars', `${devVars.replace(/^MASTER_KEY=.*\n?/m, '')}MASTER_KEY=${ordered}\n`, { mode: 0o600 });
 
-const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+// PERSIST_TO: keep local R2 and D1 there instead of .wrangler/state (the benchmark's own state).
+const persist = process.env.PERSIST_TO ? ['--persist-to', process.env.PERSIST_TO] : [];
+const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persist], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const workerPort = await new Promise((resolve) => {
@@ -83,6 +85,7 @@ const dev = spawn(
     '--var', `CREDENTIALS:${accessKeyId}:${secretAccessKey}`,
     '--var', `ALLOW_SSEC_OVER_HTTP:${!https}`,
     ...kmsArgs,
+    ...persist,
     '--show-interactive-dev-session=false',
   ],
   { env, stdio: ['ignore', 'inherit', 'inherit'] },
