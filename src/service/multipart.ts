@@ -80,7 +80,7 @@ export class MultipartService {
       partNumber,
       blobId,
       size: digests.size,
-      etag: `"${toHex(upload.sseMode === 'SSE-C' ? crypto.getRandomValues(new Uint8Array(16)) : digests.md5)}"`,
+      etag: `"${toHex(upload.sseMode === 'SSE-S3' ? digests.md5 : crypto.getRandomValues(new Uint8Array(16)))}"`,
       checksumValue: digests.checksum?.value ?? null,
       lastModified: Date.now(),
     };

@@ -130,8 +130,8 @@ export class ObjectService {
       blobId,
       partsCount: null,
       size: digests.size,
-      // SSE-C ETags are not the MD5 of the plaintext (as in AWS): it would reveal something of it.
-      etag: `"${toHex(sealing.sseMode === 'SSE-C' ? crypto.getRandomValues(new Uint8Array(16)) : digests.md5)}"`,
+      // SSE-KMS and SSE-C ETags are not the MD5 of the plaintext (as in AWS): it would reveal something of it.
+      etag: `"${toHex(sealing.sseMode === 'SSE-S3' ? digests.md5 : crypto.getRandomValues(new Uint8Array(16)))}"`,
       lastModified: Date.now(),
       ...input.headers,
       userMetadata: input.userMetadata,
