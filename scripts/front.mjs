@@ -7,7 +7,8 @@
 //
 // When workerd answers before it has read a body and closes its side, the rest of the client's body
 // is read and dropped here, so the client finishes sending and reads that answer (its S3 error)
-// instead of a reset; then the client connection closes too.
+// instead of a reset; then the client connection closes too. When workerd closes a connection
+// that owes nothing, the client's stays open and its next request goes over a new one.
 import net from 'node:net';
 
 /** Request heads larger than this are refused (431), as most HTTP servers do. */
@@ -39,18 +40,25 @@ export async function startFront(target, { host = '127.0.0.1', port = 0 } = {}) 
   };
 }
 
-/** Relays one client connection to one workerd connection, request by request. */
+/**
+ * Relays one client connection to workerd, request by request. Answers are followed (framing only)
+ * so that workerd closing an idle connection just means the next request opens another, while a
+ * close with an answer missing or cut short closes the client connection too.
+ */
 function splice(client, connect) {
   client.setNoDelay(true);
   let worker = null;
-  /** workerd closed its side: bodies are dropped, and the client closes at the next request boundary. */
+  let answers = null;
+  /** workerd closed with an answer owed or a body arriving: bodies are dropped, then the client closes. */
   let workerGone = false;
   let head = Buffer.alloc(0);
   /** The body framing of the request being relayed, or null between requests. */
   let body = null;
 
-  const workerClosed = () => {
-    if (workerGone) return;
+  const workerClosed = (socket) => {
+    if (worker !== socket) return;
+    worker = null;
+    if (answers.idle && !body) return;
     workerGone = true;
     client.resume();
     if (!body) client.end();
@@ -63,13 +71,21 @@ function splice(client, connect) {
     }
   };
   const openWorker = () => {
-    worker = connect();
-    worker.setNoDelay(true);
-    worker.pipe(client, { end: false });
-    worker.on('end', workerClosed);
-    worker.on('close', workerClosed);
+    const socket = connect();
+    worker = socket;
+    answers = answerTracker();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => {
+      answers.consume(chunk);
+      if (!client.write(chunk)) {
+        socket.pause();
+        client.once('drain', () => socket.resume());
+      }
+    });
+    socket.on('end', () => workerClosed(socket));
+    socket.on('close', () => workerClosed(socket));
     // An answer already relayed stays relayed; what workerd could not take is dropped.
-    worker.on('error', () => {});
+    socket.on('error', () => {});
   };
 
   client.on('data', (chunk) => {
@@ -97,6 +113,7 @@ function splice(client, connect) {
       if (!request) return void refuse(client, 400, 'Bad Request');
       if (request.expectContinue) client.write('HTTP/1.1 100 Continue\r\n\r\n');
       if (!worker) openWorker();
+      answers.expect(request.method);
       toWorker(Buffer.from(request.forwarded, 'latin1'));
       body = request.chunked ? chunkedBody() : lengthBody(request.length);
       if (body.done) body = null;
@@ -105,6 +122,49 @@ function splice(client, connect) {
   client.on('end', () => (worker && !workerGone ? worker.end() : client.end()));
   client.on('error', () => worker?.destroy());
   client.on('close', () => worker?.destroy());
+}
+
+/** Follows the answers on one workerd connection: idle when every request sent has its whole answer. */
+function answerTracker() {
+  const methods = [];
+  let head = Buffer.alloc(0);
+  let body = null;
+  const answered = () => {
+    body = null;
+    methods.shift();
+  };
+  return {
+    get idle() {
+      return methods.length === 0 && head.length === 0 && !body;
+    },
+    expect(method) {
+      methods.push(method);
+    },
+    consume(chunk) {
+      while (chunk.length > 0) {
+        if (body) {
+          const taken = body.consume(chunk);
+          chunk = chunk.subarray(taken);
+          if (body.done) answered();
+          continue;
+        }
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf(HEAD_END);
+        if (end < 0) return;
+        const text = head.subarray(0, end).toString('latin1');
+        chunk = head.subarray(end + HEAD_END.length);
+        head = Buffer.alloc(0);
+        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1]);
+        if (status >= 100 && status < 200) continue; // interim: the answer follows
+        const length = /\r\ncontent-length:\s*(\d+)/i.exec(text)?.[1];
+        if (methods[0] === 'HEAD' || status === 204 || status === 304) answered();
+        else if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(text)) body = chunkedBody();
+        else if (length !== undefined) body = lengthBody(Number(length));
+        else body = { done: false, consume: (c) => c.length }; // ends when the connection does
+        if (body?.done) answered();
+      }
+    },
+  };
 }
 
 function refuse(client, status, reason) {
@@ -139,7 +199,7 @@ function parseHead(text) {
     if (name === 'transfer-encoding') chunked = /(^|,)\s*chunked\s*$/i.test(value);
     kept.push(line);
   }
-  return { forwarded: `${kept.join('\r\n')}\r\n\r\n`, expectContinue, length, chunked };
+  return { method: lines[0].split(' ')[0], forwarded: `${kept.join('\r\n')}\r\n\r\n`, expectContinue, length, chunked };
 }
 
 /** A body of `length` bytes: consume(chunk) says how many bytes of `chunk` belong to it. */

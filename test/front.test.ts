@@ -2,6 +2,7 @@
 // answers while the client is still sending, keep-alive, and bytes passed through unchanged.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,5 +126,47 @@ describe('the local front', () => {
       extra: { host: `${bucket}.localhost:${port}` },
     });
     expect([virtual.status, virtual.body.toString()]).toEqual([200, 'raw path']);
+  });
+
+  it('opens a new workerd connection when workerd closed an idle one, and closes the client when an answer is cut short', async () => {
+    // A stand-in for workerd: answers each connection's first request, then closes it; /cut
+    // promises 10 bytes and sends 3.
+    let closedOne: () => void = () => {};
+    const closed = new Promise<void>((resolve) => (closedOne = resolve));
+    const upstream = net.createServer((socket) => {
+      socket.on('close', () => closedOne());
+      socket.once('data', (request) => {
+        const cut = request.toString().startsWith('GET /cut');
+        socket.end(cut ? 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc' : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const front = await startFront(`http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}`);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let connections = 0;
+    front.server.on('connection', () => connections++);
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        http
+          .get(new URL(path, front.origin), { agent }, (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c));
+            res.on('end', () => resolve(text));
+            res.on('error', reject);
+          })
+          .on('error', reject);
+      });
+    try {
+      expect(await get('/a')).toBe('ok');
+      await closed; // workerd closed its connection, idle...
+      await new Promise((r) => setTimeout(r, 100)); // ...and the front has seen it
+      expect(await get('/b')).toBe('ok');
+      expect(connections).toBe(1);
+      await expect(get('/cut')).rejects.toThrow();
+    } finally {
+      agent.destroy();
+      await front.close();
+      upstream.close();
+    }
   });
 });
