@@ -11,7 +11,7 @@ import type { UploadStore } from '../storage/uploads';
 /** How long a blob waits in the trash (GETs that already hold its row can finish). */
 export const TRASH_GRACE_MS = 15 * 60 * 1000;
 const PAGE = 1000;
-const SWEEP_CURSOR = 'orphan-sweep-cursor';
+export const SWEEP_CURSOR = 'orphan-sweep-cursor';
 
 export interface GcReport {
   deleted: number;

@@ -36,9 +36,11 @@ export interface ServiceOptions {
   https?: boolean;
   /** Use this external KMS backend of a development KMS (started and stopped with the service). */
   kms?: { backend: ExternalBackend; devKms?: DevKmsOptions };
+  /** Collects the worker's console output here, one message per console call. */
+  logs?: string[];
 }
 
-export async function startService(bindings: Record<string, string> = {}, { https = false, kms }: ServiceOptions = {}): Promise<Service> {
+export async function startService(bindings: Record<string, string> = {}, { https = false, kms, logs }: ServiceOptions = {}): Promise<Service> {
   const devKms = kms ? await startDevKms(kms.devKms) : null;
   // The mtls_certificates binding (KES) and outbound fetches (AWS, Vault) trust the dev CA.
   const network = (tlsOptions: object) => ({ network: { allow: ['local'], tlsOptions } });
@@ -69,6 +71,11 @@ export async function startService(bindings: Record<string, string> = {}, { http
     host: '127.0.0.1',
     port: 0,
     https,
+    // The access log and metric lines (one each per request) are kept out of the test output.
+    handleStructuredLogs: ({ message }: { message: string }) => {
+      logs?.push(message);
+      if (!/^\{"type":"(access|metric)"/.test(message)) console.log(message);
+    },
   });
   const url = await mf.ready;
   const db = await mf.getD1Database('DB');
