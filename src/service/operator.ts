@@ -26,21 +26,24 @@ export interface ErasureReport {
   next: [string, string] | null;
 }
 
-interface Timed {
+interface Timed<T> {
   ok: boolean;
   ms: number;
   error?: string;
+  value?: T;
 }
 
-async function timed(run: () => Promise<unknown>): Promise<Timed> {
+async function timed<T>(run: () => Promise<T>): Promise<Timed<T>> {
   const started = Date.now();
   try {
-    await run();
-    return { ok: true, ms: Date.now() - started };
+    const value = await run();
+    return { ok: true, ms: Date.now() - started, value };
   } catch (e) {
     return { ok: false, ms: Date.now() - started, error: e instanceof KmsError ? e.kind : e instanceof Error ? e.message : String(e) };
   }
 }
+
+const check = ({ value: _, ...t }: Timed<unknown>) => t;
 
 export class OperatorService {
   constructor(
@@ -92,14 +95,14 @@ export class OperatorService {
   }
 
   async health() {
-    const [d1, r2, perKey, gc, sweep, head] = await Promise.all([
+    const [d1, r2, perKey, sweep, head] = await Promise.all([
       timed(() => this.usage.gcBacklog()),
       timed(() => this.blobs.list(undefined, 1)),
       this.usage.perKey().catch(() => []),
-      this.usage.gcBacklog().catch(() => null),
       this.gc.get(SWEEP_CURSOR).catch(() => null),
       this.log.store.head().catch(() => null),
     ]);
+    const gc = d1.value;
     let defaultKeyId: string | null = null;
     const kms = await timed(async () => {
       defaultKeyId = this.kms().defaultKeyId;
@@ -115,12 +118,12 @@ export class OperatorService {
     );
     return {
       ok: d1.ok && r2.ok && kms.ok && keys.every((k) => k.state === 'usable' || (k.objects === 0 && k.uploads === 0)),
-      d1,
-      r2,
-      kms: { ...kms, defaultKeyId },
+      d1: check(d1),
+      r2: check(r2),
+      kms: { ...check(kms), defaultKeyId },
       // Objects per KMS key; during a re-wrap, what is still under the old key.
       keys,
-      gc: gc && { ...gc, orphanSweep: sweep === null ? 'at start' : 'in progress' },
+      gc: gc ? { ...gc, orphanSweep: sweep === null ? 'at start' : 'in progress' } : null,
       audit: head,
     };
   }
