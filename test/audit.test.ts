@@ -47,6 +47,9 @@ beforeAll(async () => {
   const { ETag } = await c.send(new UploadPartCommand({ Bucket: bucket, Key: 'multi', UploadId, PartNumber: 1, Body: 'one part' }));
   await c.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'multi', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
   await c.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy.txt', CopySource: `${bucket}/s3.txt` }));
+  // A self-copy that only changes the KMS key re-wraps the data key.
+  await c.send(new PutObjectCommand({ Bucket: bucket, Key: 'rewrapped.txt', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'key-two' }));
+  await c.send(new CopyObjectCommand({ Bucket: bucket, Key: 'rewrapped.txt', CopySource: `${bucket}/rewrapped.txt`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'key-one', MetadataDirective: 'REPLACE' }));
 }, 120_000);
 
 afterAll(() => svc?.stop());
@@ -77,6 +80,7 @@ describe('audit log', () => {
       ['ssec-key-mismatch', 'SSE-C', 'denied'],
     ]);
     expect(await entries({ key: 'nokey' })).toMatchObject([{ action: 'kms-error', kmsKeyId: 'no-such-key', outcome: 'key-not-found', bucket }]);
+    expect(await entries({ key: 'rewrapped.txt' })).toContainEqual(expect.objectContaining({ action: 'rewrap', mode: 'SSE-KMS', kmsKeyId: 'key-one', detail: 'from key-two', outcome: 'ok' }));
     // CreateMultipartUpload seals the upload's key, UploadPart opens it.
     expect((await entries({ key: 'multi' })).map((e) => e.action).slice(0, 2)).toEqual(['seal', 'unseal']);
   });

@@ -15,7 +15,7 @@ const body = randomBytes(3000);
 const customerKey = randomBytes(32);
 
 beforeAll(async () => {
-  svc = await startService({}, { logs });
+  svc = await startService({ AUDIT_FLUSH_MS: '50' }, { logs });
   await svc.client.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 
