@@ -13,7 +13,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../src/audit/chain';
+import { type AuditEntry, chain } from '../src/audit/chain';
 import { AuditStore } from '../src/audit/store';
 import { adminCli, adminGet } from './helpers/admin-cli';
 import { s3Error } from './helpers/errors';
@@ -154,6 +154,34 @@ describe('audit log', () => {
       expect((await verify()).ok).toBe(false);
     } finally {
       await svc.db.prepare('UPDATE audit_head SET n = ?').bind(head!.n).run();
+    }
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+
+  it('catches a consistent rewrite of R2 and D1 together against a head kept outside', async () => {
+    const kept = (await adminGet<{ head: { n: number; hash: string } }>(svc, 'audit/verify')).body.head;
+    const anchor = `${kept.n}:${kept.hash}`;
+    expect((await adminCli(svc, 'audit', 'verify', '--anchor', anchor)).code).toBe(0);
+    // Rewrite the newest segment with an entry changed, re-chained, and move the head to match.
+    const name = (await svc.r2.list({ prefix: 'audit/' })).objects.at(-1)!.key;
+    const original = await (await svc.r2.get(name))!.text();
+    const segment = JSON.parse(original) as { seq: number; entries: AuditEntry[] };
+    const first = segment.entries[0]!;
+    const events = segment.entries.map(({ n: _n, prev: _p, hash: _h, ...event }, i) => (i === 0 ? { ...event, outcome: 'forged' } : event));
+    const forged = await chain({ n: first.n - 1, hash: first.prev }, events);
+    const forgedName = `${name.slice(0, 19)}${forged.at(-1)!.hash}`;
+    await svc.r2.delete(name);
+    await svc.r2.put(forgedName, JSON.stringify({ seq: segment.seq, entries: forged }));
+    await svc.db.prepare('UPDATE audit_head SET hash = ?').bind(forged.at(-1)!.hash).run();
+    try {
+      expect(await verify()).toMatchObject({ ok: true });
+      const cli = await adminCli(svc, 'audit', 'verify', '--anchor', anchor);
+      expect(cli.code).toBe(1);
+      expect(cli.stdout).toContain(`entry ${kept.n} no longer has the hash you kept`);
+    } finally {
+      await svc.r2.delete(forgedName);
+      await svc.r2.put(name, original);
+      await svc.db.prepare('UPDATE audit_head SET hash = ?').bind(kept.hash).run();
     }
     expect(await verify()).toMatchObject({ ok: true });
   });

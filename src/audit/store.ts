@@ -26,7 +26,13 @@ export interface VerifyReport {
   /** Segments and entries checked in this call. */
   segments: number;
   entries: number;
-  findings: (Finding | { problem: 'segment-missing'; seq: number } | { problem: 'segment-unreadable'; seq: number })[];
+  findings: (
+    | Finding
+    | { problem: 'segment-missing'; seq: number }
+    | { problem: 'segment-unreadable'; seq: number }
+    | { problem: 'anchor-mismatch'; n: number }
+    | { problem: 'anchor-missing'; n: number }
+  )[];
   /** The head recorded in D1: keep it outside to detect a wholesale rewrite later. */
   head: SegmentHead;
   /** Where the chain stands after what was checked; pass as `from` to go on; null at the head. */
@@ -113,9 +119,11 @@ export class AuditStore {
 
   /**
    * Verifies up to `limit` segments from `from` (the genesis when null) against the head in D1:
-   * edited, removed and reordered entries, missing segments and a truncated tail.
+   * edited, removed and reordered entries, missing segments and a truncated tail. `anchor` is a head
+   * recorded earlier outside the service: entry anchor.n must still have that hash, which a rewrite
+   * of the whole chain (R2 and D1 together) cannot keep.
    */
-  async verify(from: SegmentHead | null, limit: number): Promise<VerifyReport> {
+  async verify(from: SegmentHead | null, limit: number, anchor: ChainHead | null = null): Promise<VerifyReport> {
     const head = await this.head();
     let at: SegmentHead = from ?? { seq: 0, ...GENESIS };
     const report: VerifyReport = { ok: true, segments: 0, entries: 0, findings: [], head, next: null };
@@ -142,11 +150,14 @@ export class AuditStore {
       report.entries += segment.entries.length;
       const checked = await verify(at, segment.entries);
       report.findings.push(...checked.findings);
+      const anchored = anchor && segment.entries.find((e) => e.n === anchor.n);
+      if (anchored && anchored.hash !== anchor.hash) report.findings.push({ problem: 'anchor-mismatch', n: anchor.n });
       at = { seq, ...checked.head };
     }
     if (seq > head.seq) {
       const end = await verify(at, [], head);
       report.findings.push(...end.findings);
+      if (anchor && anchor.n > head.n) report.findings.push({ problem: 'anchor-missing', n: anchor.n });
     } else {
       report.next = at;
     }

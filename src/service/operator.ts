@@ -1,6 +1,7 @@
 // What administrators ask of the running service: the audit log (verify, query), which objects a
 // KMS key's loss made unreadable (erasure report), and whether everything it depends on answers
 // (health). Reads only; the erasure report also records itself in the audit log.
+import type { ChainHead } from '../audit/chain';
 import type { KeyAudit } from '../audit/event';
 import type { AuditLog } from '../audit/log';
 import type { EntryFilter, SegmentHead } from '../audit/store';
@@ -55,9 +56,9 @@ export class OperatorService {
     private readonly audit: KeyAudit,
   ) {}
 
-  async verifyAudit(from: SegmentHead | null, limit: number) {
+  async verifyAudit(from: SegmentHead | null, limit: number, anchor: ChainHead | null) {
     await this.log.flush();
-    return this.log.store.verify(from, limit);
+    return this.log.store.verify(from, limit, anchor);
   }
 
   async listAudit(filter: EntryFilter) {

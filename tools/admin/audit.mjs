@@ -2,13 +2,16 @@
 // `call(path)`: a signed GET of the service's /_admin/<path> answering parsed JSON (throwing with the
 // service's error in words), and `args`: the command's parsed options. Each returns the exit status.
 
-/** `audit verify [--limit SEGMENTS]`: checks the whole chain, page by page; 1 when anything is wrong. */
+/**
+ * `audit verify [--anchor N:HASH] [--limit SEGMENTS]`: checks the whole chain, page by page, and that
+ * entry N still has the hash a previous verify printed; 1 when anything is wrong.
+ */
 export async function auditVerify(call, args, out = console) {
   let from = null;
   const totals = { segments: 0, entries: 0, findings: [] };
   let head;
   do {
-    const q = new URLSearchParams(args.limit ? { limit: args.limit } : {});
+    const q = new URLSearchParams({ ...(args.limit ? { limit: args.limit } : {}), ...(args.anchor ? { anchor: args.anchor } : {}) });
     if (from) q.set('from', JSON.stringify(from));
     const page = await call(`audit/verify?${q}`);
     totals.segments += page.segments;
@@ -25,7 +28,7 @@ export async function auditVerify(call, args, out = console) {
         ? `audit log NOT intact: ${totals.findings.length} finding(s) in ${totals.entries} entries, ${totals.segments} segments`
         : `audit log intact: ${totals.entries} entries in ${totals.segments} segments`,
     );
-    out.log(`head: entry ${head.n}, segment ${head.seq}, hash ${head.hash} (keep it: a later verify must reach it)`);
+    out.log(`head: ${head.n}:${head.hash} (keep it; a later \`audit verify --anchor ${head.n}:${head.hash}\` proves the log still holds it)`);
   }
   return totals.findings.length ? 1 : 0;
 }
@@ -44,6 +47,10 @@ export function describeFinding(f) {
       return `segment ${f.seq} was removed`;
     case 'segment-unreadable':
       return `segment ${f.seq} is not readable (edited)`;
+    case 'anchor-mismatch':
+      return `entry ${f.n} no longer has the hash you kept: the log was rewritten`;
+    case 'anchor-missing':
+      return `entry ${f.n}, which you kept, is no longer in the log: the log was cut back or rewritten`;
     default:
       return JSON.stringify(f);
   }
@@ -113,7 +120,7 @@ export async function health(call, args, out = console) {
 
 /** Command names as typed after `npm run admin --`, with the options each takes (node:util parseArgs). */
 export const COMMANDS = {
-  'audit verify': { run: auditVerify, options: { limit: { type: 'string' }, json: { type: 'boolean' } } },
+  'audit verify': { run: auditVerify, options: { anchor: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } } },
   'audit list': {
     run: auditList,
     options: { ...Object.fromEntries(Object.keys(LIST_FILTERS).map((k) => [k, { type: 'string' }])), limit: { type: 'string' } },

@@ -39,9 +39,13 @@ const isHead = (v: unknown): v is SegmentHead =>
   typeof v === 'object' && v !== null && ['seq', 'n'].every((k) => Number.isInteger((v as Record<string, unknown>)[k])) && typeof (v as SegmentHead).hash === 'string';
 const isObjectCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && v.every((s) => typeof s === 'string');
 
-/** ?from=<next of a previous answer>&limit=<segments, default 500> */
+/** ?from=<next of a previous answer>&limit=<segments, default 500>&anchor=<n>:<hash of a head kept earlier> */
 export async function adminAuditVerify({ url, operator }: S3Request): Promise<Response> {
-  return Response.json(await operator.verifyAudit(jsonOf(url, 'from', isHead), limitOf(url, 500, 5000)));
+  const raw = url.searchParams.get('anchor');
+  const match = raw === null ? null : /^(\d+):([0-9a-f]{64})$/.exec(raw);
+  if (raw !== null && !match) throw invalid('anchor', 'anchor must be <entry number>:<hash>, as audit verify printed the head.');
+  const anchor = match ? { n: Number(match[1]), hash: match[2]! } : null;
+  return Response.json(await operator.verifyAudit(jsonOf(url, 'from', isHead), limitOf(url, 500, 5000), anchor));
 }
 
 /** ?bucket&key&accessKey&kmsKeyId&since&until&after=<entry n>&limit=<default 100, max 1000> */
