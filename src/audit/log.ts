@@ -7,6 +7,8 @@ import { AuditStore } from './store';
 
 /** A flush starts at once when this many events wait. */
 const MAX_BUFFERED = 500;
+/** While flushes fail (D1 or R2 down), at most this many events wait; older ones are dropped, logged. */
+const MAX_KEPT = 20_000;
 
 export class AuditLog {
   private events: AuditEvent[] = [];
@@ -43,6 +45,11 @@ export class AuditLog {
       }
       // Kept for the next flush, in order.
       this.events.unshift(...batch);
+      const excess = this.events.length - MAX_KEPT;
+      if (excess > 0) {
+        this.events.splice(0, excess);
+        console.error(JSON.stringify({ audit: 'events-dropped', events: excess }));
+      }
     });
     return this.flushing;
   }
