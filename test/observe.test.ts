@@ -53,6 +53,11 @@ describe('access log and metrics', () => {
     const second = await logged(get.$metadata.requestId!);
     expect(second.access).toMatchObject({ operation: 'GetObject', status: 200, bytesOut: body.length, sseMode: 'SSE-S3', kms: { calls: 0 }, keyCache: { hits: 1, misses: 0 } });
     expect((second.metric.doubles as number[]).slice(7)).toEqual([1, 0]);
+
+    // Requests served at once by one isolate each count only their own key use.
+    const concurrent = await Promise.all(Array.from({ length: 6 }, () => svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'a/b.bin' }))));
+    await Promise.all(concurrent.map((g) => g.Body!.transformToByteArray()));
+    for (const g of concurrent) expect((await logged(g.$metadata.requestId!)).access).toMatchObject({ keyCache: { hits: 1, misses: 0 }, kms: { calls: 0 } });
   });
 
   it('show errors with their code, also before authentication', async () => {

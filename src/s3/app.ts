@@ -4,7 +4,7 @@ import { isolateAuditLog } from '../audit/log';
 import type { AppEnv, Bindings } from '../env';
 import { kmsFromEnv } from '../kms/config';
 import { isLiveness, liveness } from '../observe/health';
-import { RequestMeter } from '../observe/meter';
+import { RequestMeter, metered, meteredKms, requestAudit } from '../observe/meter';
 import { observeRequest } from '../observe/request';
 import { Encryption } from '../service/encryption';
 import { KeyCache } from '../service/key-cache';
@@ -60,19 +60,19 @@ export interface Services {
 /** Unsealed data keys cached across the requests an isolate serves (KMS_CACHE_TTL_SECONDS, default 60; 0 = off). */
 let keyCache: KeyCache | null = null;
 
-/** `meter` collects the request's key uses (audit log) and KMS calls (metrics). */
-export function services(env: Bindings, meter: RequestMeter): Services {
+export function services(env: Bindings): Services {
   keyCache ??= new KeyCache({ ttlMs: Number(env.KMS_CACHE_TTL_SECONDS ?? 60) * 1000, maxEntries: 1000 });
-  const kms = () => meter.kms(kmsFromEnv(env));
+  // Key uses and KMS calls are reported to the meter of the request being served (audit, metrics).
+  const kms = () => meteredKms(kmsFromEnv(env));
   const bucketKeys = new BucketKeyStore(env.DB);
-  const encryption = new Encryption(kms, bucketKeys, keyCache, meter);
+  const encryption = new Encryption(kms, bucketKeys, keyCache, requestAudit);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
   return {
     objects: new ObjectService(meta, blobs, encryption),
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
     rewrapper: new Rewrapper(kms, meta, bucketKeys),
-    operator: new OperatorService(isolateAuditLog(env), kms, new KeyUsageStore(env.DB), new GcStateStore(env.DB), blobs, meter),
+    operator: new OperatorService(isolateAuditLog(env), kms, new KeyUsageStore(env.DB), new GcStateStore(env.DB), blobs, requestAudit),
   };
 }
 
@@ -179,7 +179,7 @@ app.all('*', async (c) => {
     seen.accessKey = auth.accessKeyId;
     const op = (seen.op = parseOperation(request.method, address, url.searchParams, request.headers));
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
-    response = await dispatch(op, { c, request, url, auth, ...services(c.env, meter), region, secure });
+    response = await metered(meter, () => dispatch(op, { c, request, url, auth, ...services(c.env), region, secure }));
   } catch (e) {
     const err = (seen.error = isS3Error(e) ? e : internalError(e, requestId));
     response = renderError(err, rawPath(request.url), requestId, request.method);
