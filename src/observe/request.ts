@@ -24,13 +24,13 @@ export interface RequestFacts {
 /** Never throws: observing a request must not fail it. */
 export function observeRequest(env: Bindings, waitUntil: (p: Promise<unknown>) => void, f: RequestFacts): void {
   try {
-    record(env, waitUntil, f);
+    observe(env, waitUntil, f);
   } catch (e) {
     console.error(JSON.stringify({ type: 'observe-failed', requestId: f.requestId, error: e instanceof Error ? e.message : String(e) }));
   }
 }
 
-function record(env: Bindings, waitUntil: (p: Promise<unknown>) => void, f: RequestFacts): void {
+function observe(env: Bindings, waitUntil: (p: Promise<unknown>) => void, f: RequestFacts): void {
   const bucket = f.op && 'bucket' in f.op ? f.op.bucket : null;
   const key = f.op && 'key' in f.op ? f.op.key : null;
   const { meter, request, response } = f;
