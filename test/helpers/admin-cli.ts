@@ -7,7 +7,7 @@ import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, type Service } from './service';
 export function adminCli(svc: Service, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const env = { PATH: process.env.PATH, AWS_ACCESS_KEY_ID: ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY };
-    execFile(process.execPath, [`${ROOT}tools/admin/observe-cli.mjs`, '--endpoint', svc.endpoint, ...args], { env }, (error, stdout, stderr) =>
+    execFile(process.execPath, [`${ROOT}tools/admin/main.mjs`, '--endpoint', svc.endpoint, ...args], { env }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
