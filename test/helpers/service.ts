@@ -72,9 +72,9 @@ export async function startService(bindings: Record<string, string> = {}, { http
     port: 0,
     https,
     // The access log and metric lines (one each per request) are kept out of the test output.
-    handleStructuredLogs: ({ message }: { message: string }) => {
+    handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
       logs?.push(message);
-      if (!/^\{"type":"(access|metric)"/.test(message)) console.log(message);
+      if (!/^\{"type":"(access|metric)"/.test(message)) (level === 'error' || level === 'warn' ? console.error : console.log)(message);
     },
   });
   const url = await mf.ready;
