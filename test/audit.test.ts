@@ -108,18 +108,18 @@ describe('audit log', () => {
 
   it('reports an edited, a removed and a reordered entry, a removed segment and a moved head', async () => {
     await verify();
-    const names = (await svc.r2.list({ prefix: 'audit/' })).objects.map((o) => o.key);
+    const names = (await svc.audit.list({ prefix: 'audit/' })).objects.map((o) => o.key);
     const name = names[0]!;
-    const original = await (await svc.r2.get(name))!.text();
+    const original = await (await svc.audit.get(name))!.text();
     const segment = JSON.parse(original) as { seq: number; entries: AuditEntry[] };
     expect(segment.entries.length).toBeGreaterThanOrEqual(3);
     const [a, b, c] = segment.entries as [AuditEntry, AuditEntry, AuditEntry];
     const tamper = async (entries: AuditEntry[]) => {
-      await svc.r2.put(name, JSON.stringify({ ...segment, entries }));
+      await svc.audit.put(name, JSON.stringify({ ...segment, entries }));
       try {
         return (await verify()).findings;
       } finally {
-        await svc.r2.put(name, original);
+        await svc.audit.put(name, original);
       }
     };
 
@@ -129,24 +129,24 @@ describe('audit log', () => {
     expect(await verify()).toMatchObject({ ok: true });
 
     // The operator's view: the CLI says what is wrong in words and exits 1.
-    await svc.r2.put(name, JSON.stringify({ ...segment, entries: [a, c, b, ...segment.entries.slice(3)] }));
+    await svc.audit.put(name, JSON.stringify({ ...segment, entries: [a, c, b, ...segment.entries.slice(3)] }));
     const cli = await adminCli(svc, 'audit', 'verify');
-    await svc.r2.put(name, original);
+    await svc.audit.put(name, original);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain(`entry ${b.n} was moved (it comes after entry ${c.n})`);
     expect(cli.stdout).toContain('audit log NOT intact');
 
     // A removed segment (R2), then a head moved back to hide the newest entry (D1).
     const last = names.at(-1)!;
-    const lastSegment = JSON.parse(await (await svc.r2.get(last))!.text()) as { seq: number; entries: AuditEntry[] };
-    await svc.r2.delete(last);
+    const lastSegment = JSON.parse(await (await svc.audit.get(last))!.text()) as { seq: number; entries: AuditEntry[] };
+    await svc.audit.delete(last);
     try {
       expect((await verify()).findings).toEqual([
         { problem: 'segment-missing', seq: lastSegment.seq },
         { problem: 'removed', from: lastSegment.entries[0]!.n, to: lastSegment.entries.at(-1)!.n },
       ]);
     } finally {
-      await svc.r2.put(last, JSON.stringify(lastSegment));
+      await svc.audit.put(last, JSON.stringify(lastSegment));
     }
     const head = await svc.db.prepare('SELECT n FROM audit_head').first<{ n: number }>();
     await svc.db.prepare('UPDATE audit_head SET n = n - 1').run();
@@ -163,15 +163,15 @@ describe('audit log', () => {
     const anchor = `${kept.n}:${kept.hash}`;
     expect((await adminCli(svc, 'audit', 'verify', '--anchor', anchor)).code).toBe(0);
     // Rewrite the newest segment with an entry changed, re-chained, and move the head to match.
-    const name = (await svc.r2.list({ prefix: 'audit/' })).objects.at(-1)!.key;
-    const original = await (await svc.r2.get(name))!.text();
+    const name = (await svc.audit.list({ prefix: 'audit/' })).objects.at(-1)!.key;
+    const original = await (await svc.audit.get(name))!.text();
     const segment = JSON.parse(original) as { seq: number; entries: AuditEntry[] };
     const first = segment.entries[0]!;
     const events = segment.entries.map(({ n: _n, prev: _p, hash: _h, ...event }, i) => (i === 0 ? { ...event, outcome: 'forged' } : event));
     const forged = await chain({ n: first.n - 1, hash: first.prev }, events);
     const forgedName = `${name.slice(0, 19)}${forged.at(-1)!.hash}`;
-    await svc.r2.delete(name);
-    await svc.r2.put(forgedName, JSON.stringify({ seq: segment.seq, entries: forged }));
+    await svc.audit.delete(name);
+    await svc.audit.put(forgedName, JSON.stringify({ seq: segment.seq, entries: forged }));
     await svc.db.prepare('UPDATE audit_head SET hash = ?').bind(forged.at(-1)!.hash).run();
     try {
       expect(await verify()).toMatchObject({ ok: true });
@@ -179,8 +179,8 @@ describe('audit log', () => {
       expect(cli.code).toBe(1);
       expect(cli.stdout).toContain(`entry ${kept.n} no longer has the hash you kept`);
     } finally {
-      await svc.r2.delete(forgedName);
-      await svc.r2.put(name, original);
+      await svc.audit.delete(forgedName);
+      await svc.audit.put(name, original);
       await svc.db.prepare('UPDATE audit_head SET hash = ?').bind(kept.hash).run();
     }
     expect(await verify()).toMatchObject({ ok: true });
@@ -188,7 +188,7 @@ describe('audit log', () => {
 
   it('keeps one chain when several isolates append at once', async () => {
     // Stores as separate isolates would hold them: each with its own idea of the head.
-    const isolates = Array.from({ length: 4 }, () => new AuditStore(svc.db as unknown as D1Database, svc.r2 as unknown as R2Bucket));
+    const isolates = Array.from({ length: 4 }, () => new AuditStore(svc.db as unknown as D1Database, svc.audit as unknown as R2Bucket));
     const event = (i: number, j: number) => ({ time: Date.now(), requestId: `ISOLATE${i}EVENT${j}`, accessKey: null, action: 'seal' as const, mode: null, bucket: 'concurrent', key: `${i}/${j}`, kmsKeyId: null, outcome: 'ok' });
     const before = (await entries({ bucket: 'concurrent' })).length;
     // Each isolate flushes one segment at a time (AuditLog serialises them), all isolates at once.
@@ -204,7 +204,7 @@ describe('audit log', () => {
     expect(after.length - before).toBe(24);
     expect(await verify()).toMatchObject({ ok: true, findings: [] });
     // Losers deleted their segments: one object per segment number.
-    const seqs = (await svc.r2.list({ prefix: 'audit/' })).objects.map((o) => o.key.slice(6, 18));
+    const seqs = (await svc.audit.list({ prefix: 'audit/' })).objects.map((o) => o.key.slice(6, 18));
     expect(new Set(seqs).size).toBe(seqs.length);
   });
 

@@ -58,6 +58,6 @@ export class AuditLog {
 /** The log of this isolate (its buffer must outlive requests); AUDIT_FLUSH_MS defaults to 2000. */
 let isolateLog: AuditLog | null = null;
 
-export function isolateAuditLog(env: { DB: D1Database; BLOBS: R2Bucket; AUDIT_FLUSH_MS?: string }): AuditLog {
-  return (isolateLog ??= new AuditLog(new AuditStore(env.DB, env.BLOBS), Number(env.AUDIT_FLUSH_MS || 2000)));
+export function isolateAuditLog(env: { DB: D1Database; AUDIT: R2Bucket; AUDIT_FLUSH_MS?: string }): AuditLog {
+  return (isolateLog ??= new AuditLog(new AuditStore(env.DB, env.AUDIT), Number(env.AUDIT_FLUSH_MS || 2000)));
 }

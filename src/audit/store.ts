@@ -1,5 +1,5 @@
-// Where the audit log lives: its entries in R2 segments (one object per flush, named by segment
-// number and last hash), its head in one D1 row. Appending writes the segment first and then moves
+// Where the audit log lives: its entries in R2 segments (the AUDIT bucket, one object per flush,
+// named by segment number and last hash), its head in one D1 row. Appending writes the segment first and then moves
 // the head by compare-and-set; a flush that loses to another isolate deletes its segment and chains
 // again after the winner. So the head only ever names complete segments, and the chain never forks.
 import { type AuditEntry, type ChainHead, type Finding, GENESIS, chain, verify } from './chain';
@@ -87,7 +87,8 @@ export class AuditStore {
         return true;
       }
       this.known = null;
-      await this.r2.delete(name);
+      // Under a bucket lock the loser's segment stays: verify and list skip it (nothing links to it).
+      await this.r2.delete(name).catch(() => undefined);
       // Jittered backoff, so isolates that lost together do not collide again.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
     }

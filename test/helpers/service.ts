@@ -25,6 +25,8 @@ export interface Service {
   /** The development KMS behind the service, when started with `kms`. */
   devKms: DevKms | null;
   r2: Awaited<ReturnType<Miniflare['getR2Bucket']>>;
+  /** The AUDIT bucket: segments of the audit log of key use. */
+  audit: Awaited<ReturnType<Miniflare['getR2Bucket']>>;
   db: Awaited<ReturnType<Miniflare['getD1Database']>>;
   /** Runs the scheduled garbage collector as if the clock read `at` (ms since epoch). */
   collectGarbage(at: number): Promise<void>;
@@ -51,7 +53,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     scriptPath: WORKER_BUNDLE,
     compatibilityDate,
     compatibilityFlags: ['nodejs_compat'],
-    r2Buckets: ['BLOBS'],
+    r2Buckets: ['BLOBS', 'AUDIT'],
     d1Databases: ['DB'],
     bindings: {
       CREDENTIALS: `${ACCESS_KEY_ID}:${SECRET_ACCESS_KEY}`,
@@ -95,6 +97,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     client,
     devKms,
     r2: await mf.getR2Bucket('BLOBS'),
+    audit: await mf.getR2Bucket('AUDIT'),
     db,
     async collectGarbage(at: number) {
       const worker = await mf.getWorker();
