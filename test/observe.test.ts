@@ -103,6 +103,7 @@ describe('health', () => {
     expect(stdout).toMatch(/^R2: ok/m);
     expect(stdout).toMatch(/^KMS: ok in \d+ ms, default key test-key$/m);
     expect(stdout).toMatch(/^ {2}key test-key \(default\): usable, 1 object\(s\), 0 upload\(s\)$/m);
+    expect(stdout).toMatch(/^audit log \(R2\): ok in \d+ ms, \d+ entries, head \d+:[0-9a-f]{64}$/m);
     expect(stdout).toMatch(/^healthy$/m);
     expect(code).toBe(0);
   });

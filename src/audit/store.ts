@@ -61,6 +61,11 @@ export class AuditStore {
     private readonly r2: R2Bucket,
   ) {}
 
+  /** Whether the segments' bucket answers (health report). */
+  async reachable(): Promise<void> {
+    await this.r2.list({ prefix: PREFIX, limit: 1 });
+  }
+
   async head(): Promise<SegmentHead> {
     const row = await this.db.prepare('SELECT seq, n, hash FROM audit_head WHERE id = 1').first<SegmentHead>();
     return row ?? { seq: 0, ...GENESIS };

@@ -96,9 +96,10 @@ export class OperatorService {
   }
 
   async health() {
-    const [d1, r2, perKey, sweep, head] = await Promise.all([
+    const [d1, r2, auditR2, perKey, sweep, head] = await Promise.all([
       timed(() => this.usage.gcBacklog()),
       timed(() => this.blobs.list(undefined, 1)),
+      timed(() => this.log.store.reachable()),
       this.usage.perKey().catch(() => []),
       this.gc.get(SWEEP_CURSOR).catch(() => null),
       this.log.store.head().catch(() => null),
@@ -118,14 +119,15 @@ export class OperatorService {
       }),
     );
     return {
-      ok: d1.ok && r2.ok && kms.ok && keys.every((k) => k.state === 'usable' || (k.objects === 0 && k.uploads === 0)),
+      ok: d1.ok && r2.ok && auditR2.ok && kms.ok && keys.every((k) => k.state === 'usable' || (k.objects === 0 && k.uploads === 0)),
       d1: check(d1),
       r2: check(r2),
       kms: { ...check(kms), defaultKeyId },
       // Objects per KMS key; during a re-wrap, what is still under the old key.
       keys,
       gc: gc ? { ...gc, orphanSweep: sweep === null ? 'at start' : 'in progress' } : null,
-      audit: head,
+      // The audit log's bucket, and its head (null when D1 did not answer).
+      audit: { ...check(auditR2), head },
     };
   }
 }

@@ -21,7 +21,7 @@ export async function run(args, client) {
     console.log(`${check('KMS', report.kms)}, default key ${report.kms.defaultKeyId}`);
     for (const k of report.keys) console.log(`  key ${k.kmsKeyId}${k.default ? ' (default)' : ''}: ${k.state}, ${k.objects} object(s), ${k.uploads} upload(s)`);
     if (report.gc) console.log(`GC: ${report.gc.trashedBlobs} blob(s) in the trash, ${report.gc.uploadsInProgress} upload(s) in progress, orphan sweep ${report.gc.orphanSweep}`);
-    if (report.audit) console.log(`audit: ${report.audit.n} entries, head ${report.audit.n}:${report.audit.hash}`);
+    console.log(`${check('audit log (R2)', report.audit)}${report.audit.head ? `, ${report.audit.head.n} entries, head ${report.audit.head.n}:${report.audit.head.hash}` : ''}`);
     console.log(report.ok ? 'healthy' : 'UNHEALTHY');
   }
   return report.ok ? 0 : 1;
