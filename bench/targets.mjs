@@ -143,6 +143,7 @@ async function startMiniflare(workers) {
  */
 export async function startBareService(bindings = {}) {
   const storage = {
+    r2Buckets: ['BLOBS', 'AUDIT'],
     d1Databases: ['DB'],
     bindings: { CREDENTIALS: `${ACCESS_KEY_ID}:${SECRET_ACCESS_KEY}`, REGION, VIRTUAL_HOST_SUFFIXES: 'localhost', MASTER_KEY, ALLOW_SSEC_OVER_HTTP: 'true', ...bindings },
   };

@@ -1,25 +1,34 @@
 // The S3 endpoint: authenticate, parse the request into one operation, dispatch, render errors.
 import { Hono } from 'hono';
+import { isolateAuditLog } from '../audit/log';
 import type { AppEnv, Bindings } from '../env';
 import { kmsFromEnv } from '../kms/config';
 import type { Kms } from '../kms/kms';
+import { isLiveness, liveness } from '../observe/health';
+import { RequestMeter, metered, meteredKms, requestAudit } from '../observe/meter';
+import { observeRequest } from '../observe/request';
 import { Encryption } from '../service/encryption';
 import { KeyCache } from '../service/key-cache';
 import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
+import { OperatorService } from '../service/operator';
 import { Rewrapper } from '../service/rewrap';
 import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
 import { countingTrips, withCountingD1 } from '../storage/d1-counter';
-import { MetadataStore } from '../storage/metadata';
+import { KeyUsageStore } from '../storage/key-usage';
+import { GcStateStore, MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
-import { parseAddress, rawPath } from './address';
+import { rawPath, requestAddress } from './address';
 import { authenticate } from './auth/sigv4';
 import type { S3Request } from './context';
+import { corsPreflight, withCors } from './cors';
 import { discardUnread } from './discard';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
+import { adminAuditList, adminAuditVerify, adminErasureReport, adminHealth } from './handlers/admin-observe';
+import { deleteBucketCors, getBucketCors, putBucketCors } from './handlers/cors';
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
 import { listObjectVersions, listObjects, listObjectsV2 } from './handlers/list';
@@ -32,9 +41,11 @@ import {
   listParts,
   uploadPart,
 } from './handlers/multipart';
+import { getObjectAttributes } from './handlers/object-attributes';
 import { deleteObject, getObject, putObject } from './handlers/objects';
+import { POST_FORM_AUTH, postObject } from './handlers/post-object';
 import { getBucketAcl, getBucketSubresource, getObjectAcl, getObjectTagging, putAcl } from './handlers/unconfigured';
-import { type Operation, parseOperation } from './operation';
+import { type Operation, isPostObject, parseOperation } from './operation';
 
 /** "AKID:SECRET" pairs separated by commas, whitespace or newlines. */
 export function parseCredentials(config: string | undefined): Map<string, string> {
@@ -50,6 +61,7 @@ export interface Services {
   objects: ObjectService;
   multipart: MultipartService;
   rewrapper: Rewrapper;
+  operator: OperatorService;
 }
 
 /** Unsealed data keys cached across the requests an isolate serves (KMS_CACHE_TTL_SECONDS, default 60; 0 = off). */
@@ -62,16 +74,18 @@ export function services(env: Bindings): Services {
   if (cached) return cached;
   keyCache ??= new KeyCache({ ttlMs: Number(env.KMS_CACHE_TTL_SECONDS ?? 60) * 1000, maxEntries: 1000 });
   // Made on first use and kept; a misconfigured KMS throws (and fails that request) every time.
+  // Key uses and KMS calls are reported to the meter of the request being served (audit, metrics).
   let client: Kms | null = null;
-  const kms = () => (client ??= kmsFromEnv(env));
+  const kms = () => (client ??= meteredKms(kmsFromEnv(env)));
   const bucketKeys = new BucketKeyStore(env.DB);
-  const encryption = new Encryption(kms, bucketKeys, keyCache);
+  const encryption = new Encryption(kms, bucketKeys, keyCache, requestAudit);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
   const made = {
     objects: new ObjectService(meta, blobs, encryption),
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
     rewrapper: new Rewrapper(kms, meta, bucketKeys),
+    operator: new OperatorService(isolateAuditLog(env), kms, new KeyUsageStore(env.DB), new GcStateStore(env.DB), blobs, requestAudit),
   };
   built.set(env, made);
   return made;
@@ -88,6 +102,14 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
   switch (op.kind) {
     case 'AdminRewrap':
       return adminRewrap(req);
+    case 'AdminAuditVerify':
+      return adminAuditVerify(req);
+    case 'AdminAuditList':
+      return adminAuditList(req);
+    case 'AdminErasureReport':
+      return adminErasureReport(req);
+    case 'AdminHealth':
+      return adminHealth(req);
     case 'ListBuckets':
       return listBuckets(req);
     case 'CreateBucket':
@@ -112,6 +134,16 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
       return getBucketEncryption(req, op.bucket);
     case 'DeleteBucketEncryption':
       return deleteBucketEncryption(req, op.bucket);
+    case 'PutBucketCors':
+      return putBucketCors(req, op.bucket);
+    case 'GetBucketCors':
+      return getBucketCors(req, op.bucket);
+    case 'DeleteBucketCors':
+      return deleteBucketCors(req, op.bucket);
+    case 'PostObject':
+      return postObject(req, op.bucket);
+    case 'GetObjectAttributes':
+      return getObjectAttributes(req, op.bucket, op.key);
     case 'PutObject':
       return putObject(req, op.bucket, op.key);
     case 'GetObject':
@@ -163,36 +195,43 @@ export const app = new Hono<AppEnv>();
 app.all('*', async (c) => {
   const requestId = newRequestId();
   c.set('requestId', requestId);
+  const started = Date.now();
+  const meter = new RequestMeter();
+  const seen: { accessKey: string | null; op: Operation | null; error: S3Error | null } = { accessKey: null, op: null, error: null };
   const request = c.req.raw;
   const url = new URL(request.url);
   const d1 = c.env.D1_ROUND_TRIPS_HEADER === 'true' ? { trips: 0 } : null;
+  if (request.method === 'OPTIONS') return corsPreflight(request, c.env, requestId);
   let response: Response;
   try {
     const region = c.env.REGION || 'us-east-1';
-    const suffixes = (c.env.VIRTUAL_HOST_SUFFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const address = parseAddress(request.url, request.headers.get('host') ?? url.host, suffixes);
+    const address = requestAddress(request, c.env.VIRTUAL_HOST_SUFFIXES);
+    if (isLiveness(request.method, address)) return liveness();
     const credentials = credentialsOf(c.env.CREDENTIALS);
-    const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
-    const op = parseOperation(request.method, address, url.searchParams, request.headers);
+    const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
+    seen.accessKey = auth.accessKeyId || null;
+    const op = (seen.op = parseOperation(request.method, address, url.searchParams, request.headers));
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
     const req = { c, request, url, auth, ...services(d1 ? withCountingD1(c.env) : c.env), region, secure };
-    response = await (d1 ? countingTrips(d1, () => dispatch(op, req)) : dispatch(op, req));
+    response = await metered(meter, () => (d1 ? countingTrips(d1, () => dispatch(op, req)) : dispatch(op, req)));
   } catch (e) {
-    const err = isS3Error(e) ? e : internalError(e);
+    const err = (seen.error = isS3Error(e) ? e : internalError(e, requestId));
     response = renderError(err, rawPath(request.url), requestId, request.method);
     await discardUnread(request.body);
   }
+  response = await withCors(response, request, c.env);
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
   if (d1) response.headers.set('x-edge-sse-d1-round-trips', String(d1.trips));
   // Cloudflare compresses compressible responses that name no Content-Encoding; S3 clients expect
   // the bytes (and Content-Length) as stored, and some (aws-sdk-go) do not undo a gzip they asked for.
   if (!response.headers.has('content-encoding')) response.headers.set('content-encoding', 'identity');
+  observeRequest(c.env, (p) => c.executionCtx.waitUntil(p), { requestId, started, request, ...seen, response, meter });
   return response;
 });
 
-function internalError(e: unknown): S3Error {
-  // Logged without the request: bodies and headers may carry secrets.
-  console.error('internal error', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+function internalError(e: unknown, requestId: string): S3Error {
+  // Logged without the request (bodies and headers may carry secrets), with the id the client sees.
+  console.error(JSON.stringify({ type: 'internal-error', requestId, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
   return new S3Error('InternalError', 'We encountered an internal error. Please try again.');
 }
