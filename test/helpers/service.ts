@@ -36,14 +36,22 @@ export interface ServiceOptions {
   https?: boolean;
   /** Use this external KMS backend of a development KMS (started and stopped with the service). */
   kms?: { backend: ExternalBackend; devKms?: DevKmsOptions };
+  /** Persist R2 and D1 under this state root as `wrangler dev` does under .wrangler/state/v3 (same bucket name and database id). */
+  persistTo?: string;
 }
 
-export async function startService(bindings: Record<string, string> = {}, { https = false, kms }: ServiceOptions = {}): Promise<Service> {
+export async function startService(bindings: Record<string, string> = {}, { https = false, kms, persistTo }: ServiceOptions = {}): Promise<Service> {
   const devKms = kms ? await startDevKms(kms.devKms) : null;
   // The mtls_certificates binding (KES) and outbound fetches (AWS, Vault) trust the dev CA.
   const network = (tlsOptions: object) => ({ network: { allow: ['local'], tlsOptions } });
   const trust = devKms && { trustedCertificates: [devKms.ca] };
-  const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(`${ROOT}wrangler.toml`, 'utf8'))![1];
+  const wranglerToml = readFileSync(`${ROOT}wrangler.toml`, 'utf8');
+  const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(wranglerToml)![1];
+  const persisted = persistTo && {
+    r2Buckets: { BLOBS: /bucket_name\s*=\s*"([^"]+)"/.exec(wranglerToml)![1] },
+    d1Databases: { DB: /database_id\s*=\s*"([^"]+)"/.exec(wranglerToml)![1] },
+    defaultPersistRoot: persistTo,
+  };
   const mf = new Miniflare({
     modules: true,
     scriptPath: WORKER_BUNDLE,
@@ -51,6 +59,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     compatibilityFlags: ['nodejs_compat'],
     r2Buckets: ['BLOBS'],
     d1Databases: ['DB'],
+    ...persisted,
     bindings: {
       CREDENTIALS: `${ACCESS_KEY_ID}:${SECRET_ACCESS_KEY}`,
       REGION,
