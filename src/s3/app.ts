@@ -7,6 +7,7 @@ import { KeyCache } from '../service/key-cache';
 import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
 import { Rewrapper } from '../service/rewrap';
+import { Scrubber } from '../service/scrub';
 import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
 import { MetadataStore } from '../storage/metadata';
@@ -17,6 +18,7 @@ import type { S3Request } from './context';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
+import { adminScrub } from './handlers/scrub';
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
 import { listObjectVersions, listObjects, listObjectsV2 } from './handlers/list';
@@ -47,6 +49,7 @@ export interface Services {
   objects: ObjectService;
   multipart: MultipartService;
   rewrapper: Rewrapper;
+  scrubber: Scrubber;
 }
 
 /** Unsealed data keys cached across the requests an isolate serves (KMS_CACHE_TTL_SECONDS, default 60; 0 = off). */
@@ -59,10 +62,12 @@ export function services(env: Bindings): Services {
   const encryption = new Encryption(kms, bucketKeys, keyCache);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
+  const objects = new ObjectService(meta, blobs, encryption);
   return {
-    objects: new ObjectService(meta, blobs, encryption),
+    objects,
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
     rewrapper: new Rewrapper(kms, meta, bucketKeys),
+    scrubber: new Scrubber(meta, objects),
   };
 }
 
@@ -70,6 +75,8 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
   switch (op.kind) {
     case 'AdminRewrap':
       return adminRewrap(req);
+    case 'AdminScrub':
+      return adminScrub(req);
     case 'ListBuckets':
       return listBuckets(req);
     case 'CreateBucket':

@@ -4,6 +4,7 @@ import type { AppEnv } from '../env';
 import type { MultipartService } from '../service/multipart';
 import type { ObjectService } from '../service/objects';
 import type { Rewrapper } from '../service/rewrap';
+import type { Scrubber } from '../service/scrub';
 import type { AuthContext } from './auth/sigv4';
 
 export interface S3Request {
@@ -14,6 +15,7 @@ export interface S3Request {
   objects: ObjectService;
   multipart: MultipartService;
   rewrapper: Rewrapper;
+  scrubber: Scrubber;
   region: string;
   /** Over HTTPS, or plain HTTP explicitly allowed for SSE-C keys (local development). */
   secure: boolean;

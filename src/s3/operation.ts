@@ -8,6 +8,7 @@ type ObjectOp<K extends string> = { kind: K; bucket: string; key: string };
 
 export type Operation =
   | { kind: 'AdminRewrap' }
+  | { kind: 'AdminScrub' }
   | { kind: 'ListBuckets' }
   | BucketOp<'CreateBucket'>
   | BucketOp<'HeadBucket'>
@@ -54,6 +55,7 @@ export function parseOperation(method: string, address: Address, query: URLSearc
 
   if (bucket === '_admin') {
     if (key === 'rewrap' && method === 'POST' && none) return { kind: 'AdminRewrap' };
+    if (key === 'scrub' && method === 'POST' && none) return { kind: 'AdminScrub' };
   } else if (bucket === null) {
     if (method === 'GET' && none) return { kind: 'ListBuckets' };
   } else if (key === null) {
