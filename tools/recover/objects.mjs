@@ -29,8 +29,9 @@ export async function* objectPlaintext(row, sources) {
   const segments = row.parts_count === null ? [{ blobId: row.blob_id, size: row.size, key: dataKey, label: '' }] : partSegments(row, binding, dataKey, sources.meta);
   const aad = bindingBytes(binding);
   const md5s = [];
-  const checks = checksumPlan(row, segments);
-  let total = 0;
+  const checks = checksumPlan(row);
+  // SSE-C ETags are random (as in AWS), so there is no MD5 to compare.
+  const etagged = row.sse_mode !== 'SSE-C';
   for (const segment of segments) {
     const blob = await sources.blobs.open(segment.blobId);
     if (!blob) throw new Problem('missing', `${segment.label}blob ${segment.blobId} is missing`);
@@ -39,17 +40,16 @@ export async function* objectPlaintext(row, sources) {
       discard(blob.chunks);
       throw damaged(`${segment.label}blob ${segment.blobId} is ${blob.size} bytes, a ${segment.size}-byte stream is ${expected}`);
     }
-    const md5 = createHasher('MD5');
+    const md5 = etagged ? createHasher('MD5') : null;
     const part = checks.part?.();
     let n = 0;
     try {
       for await (const plain of decryptStream(blob.chunks, segment.key, aad)) {
         n += plain.length;
         if (n > segment.size) throw damaged(`${segment.label}stream is longer than the ${segment.size} bytes of its row`);
-        md5.update(plain);
+        md5?.update(plain);
         part?.update(plain);
         checks.whole?.update(plain);
-        total += plain.length;
         yield plain;
       }
     } catch (e) {
@@ -57,12 +57,11 @@ export async function* objectPlaintext(row, sources) {
       throw e;
     }
     if (n !== segment.size) throw damaged(`${segment.label}stream holds ${n} bytes, its row says ${segment.size}`);
-    md5s.push(md5.digest());
+    if (md5) md5s.push(md5.digest());
     if (part && row.checksum_type === 'COMPOSITE') checks.partDigests.push(checkPart(part, segment));
   }
-  checkEtag(row, segments, md5s);
+  if (etagged) checkEtag(row, segments, md5s);
   checkChecksum(row, checks);
-  return total;
 }
 
 /** Stops reading a blob: a file stream is destroyed, a fetch body cancelled. */
@@ -140,13 +139,13 @@ function partSegments(row, binding, dataKey, meta) {
   }));
 }
 
-function checksumPlan(row, segments) {
+/** Hashers for the stored checksum: one over the whole object (FULL_OBJECT), or one per part (COMPOSITE). */
+function checksumPlan(row) {
   const algorithm = row.checksum_algorithm;
   const plan = { partDigests: [] };
   if (!algorithm || !row.checksum_value) return plan;
   if (row.checksum_type === 'COMPOSITE') plan.part = () => createHasher(algorithm);
   else plan.whole = createHasher(algorithm);
-  plan.segments = segments;
   return plan;
 }
 
@@ -169,9 +168,8 @@ function checkChecksum(row, plan) {
   if (actual !== row.checksum_value) throw damaged(`${algorithm} checksum ${actual} differs from the stored ${row.checksum_value}`);
 }
 
-/** SSE-C ETags are random (as in AWS); otherwise the MD5 of the bytes, or of the part MD5s with "-N". */
+/** The MD5 of the bytes, or of the part MD5s with "-N". */
 function checkEtag(row, segments, md5s) {
-  if (row.sse_mode === 'SSE-C') return;
   const etag = row.etag.replace(/"/g, '');
   if (row.parts_count === null) {
     if (md5s[0].toString('hex') !== etag) throw damaged(`ETag ${row.etag} is not the MD5 ${md5s[0].toString('hex')} of the bytes`);
