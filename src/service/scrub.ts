@@ -63,15 +63,17 @@ export class Scrubber {
         continue;
       }
       budget -= row.size;
-      const problem = await this.check(row);
-      if (!problem) {
+      const outcome = await this.check(row);
+      if (outcome === 'verified') {
         report.verified++;
         report.bytes += row.size;
-      } else if (problem.damaged) {
-        console.error('scrub: damaged object', row.bucket, JSON.stringify(row.key), problem.reason);
-        report.damaged.push({ bucket: row.bucket, key: row.key, reason: problem.reason });
+      } else if (outcome === 'gone') {
+        continue;
+      } else if (outcome.damaged) {
+        console.error('scrub: damaged object', row.bucket, JSON.stringify(row.key), outcome.reason);
+        report.damaged.push({ bucket: row.bucket, key: row.key, reason: outcome.reason });
       } else {
-        report.unchecked.push({ bucket: row.bucket, key: row.key, reason: problem.reason });
+        report.unchecked.push({ bucket: row.bucket, key: row.key, reason: outcome.reason });
       }
     }
     // A batch that read fewer rows than it could have reached the end of the walk.
@@ -79,13 +81,18 @@ export class Scrubber {
     return report;
   }
 
-  /** Reads the whole object as a GET would and drops the bytes; null when every byte authenticated. */
-  private async check(row: ObjectRecord): Promise<{ damaged: boolean; reason: string } | null> {
+  /**
+   * Reads the object (its row and parts read again, together) as a GET would and drops the bytes:
+   * 'verified' when every byte authenticated, 'gone' when it was deleted meanwhile.
+   */
+  private async check(listed: ObjectRecord): Promise<'verified' | 'gone' | { damaged: boolean; reason: string }> {
     try {
-      const opened = await this.objects.open(row, SSE_NONE);
-      const reader = (await opened.read(null)).getReader();
+      const found = await this.meta.getObject(listed.bucket, listed.key);
+      const stored = found.bucketExists ? found.value : null;
+      if (!stored) return 'gone';
+      const reader = (await this.objects.open(stored, SSE_NONE).read(null)).getReader();
       while (!(await reader.read()).done);
-      return null;
+      return 'verified';
     } catch (e) {
       if (isS3Error(e)) return { damaged: DAMAGE_CODES.has(e.code), reason: e.message };
       // A stream error after the first package: the format's own message (authentication, truncation).

@@ -105,6 +105,22 @@ describe('recovery tool: keys agree with the service on any input', () => {
     );
   });
 
+  it('part stream keys and the parts manifest MAC', async () => {
+    const part = fc.record({ partNumber: fc.integer({ min: 1, max: 10_000 }), size: fc.nat(), salt: fc.option(fc.uint8Array({ minLength: 16, maxLength: 16 })) });
+    await fc.assert(
+      fc.asyncProperty(binding, bytes32, fc.array(part, { maxLength: 5 }), async (b, dataKey, parts) => {
+        const aad = service.bindingBytes(b);
+        const manifestKey = await service.deriveKek(dataKey, 'parts manifest', aad);
+        expect(keys.partsMac(dataKey, b, parts).equals(Buffer.from(await service.manifestMac(manifestKey, parts)))).toBe(true);
+        for (const p of parts) {
+          const context = p.salt ? Buffer.concat([aad, p.salt]) : aad;
+          expect(keys.partKey(dataKey, p.partNumber, b, p.salt).equals(Buffer.from(await service.deriveKek(dataKey, `part ${p.partNumber}`, context)))).toBe(true);
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('SSE-C fingerprints', async () => {
     await fc.assert(
       fc.asyncProperty(bytes32, bytes32, async (clientKey, salt) => {

@@ -149,6 +149,12 @@ describe('npm run recover', () => {
     expect(again.summary).toBe(`exported 0 objects to ${out} (13 already there): 0 damaged, 0 missing, 0 unopenable`);
   });
 
+  it('checked multipart objects with per-attempt part salts and a parts manifest MAC', async () => {
+    const row = await svc.db.prepare('SELECT length(parts_mac) AS mac FROM objects WHERE bucket = ? AND key = ?').bind(bucket, 'mp/s3').first<{ mac: number }>();
+    const salts = await svc.db.prepare('SELECT count(*) AS n FROM object_parts WHERE bucket = ? AND key = ? AND length(salt) = 16').bind(bucket, 'mp/s3').first<{ n: number }>();
+    expect([row?.mac, salts?.n]).toEqual([32, 3]);
+  });
+
   it('lists buckets, objects, sizes, modes and KMS key ids', async () => {
     const listed = await recover(['list', '--state', state]);
     expect(listed.code).toBe(0);
@@ -177,6 +183,7 @@ describe('damage', () => {
   beforeAll(async () => {
     for (const name of ['flipped', 'truncated', 'missing', 'moved', 'donor']) await put(`damage/${name}`, randomBytes(150_000));
     await multipart('damage/part-row', [5 * MiB, 1000]);
+    await multipart('damage/parts-hidden', [5 * MiB, 1000]);
 
     const flipped = await blobOf('damage/flipped');
     const bytes = Buffer.from(await (await svc.r2.get(flipped))!.arrayBuffer());
@@ -199,18 +206,26 @@ describe('damage', () => {
 
     await svc.db.prepare('DELETE FROM object_parts WHERE bucket = ? AND key = ? AND ordinal = 2').bind(bucket, 'damage/part-row').run();
     damage.set('damage/part-row', `damaged: bucket ${bucket} key "damage/part-row": part list: parts_count is 2, 1 part rows`);
+
+    // The same with the object's row made to agree: only the parts manifest MAC tells.
+    await svc.db.prepare('DELETE FROM object_parts WHERE bucket = ?1 AND key = ?2 AND ordinal = 2').bind(bucket, 'damage/parts-hidden').run();
+    await svc.db.prepare('UPDATE objects SET parts_count = 1, size = ?3 WHERE bucket = ?1 AND key = ?2').bind(bucket, 'damage/parts-hidden', 5 * MiB).run();
+    damage.set(
+      'damage/parts-hidden',
+      `damaged: bucket ${bucket} key "damage/parts-hidden": part list: parts_mac does not match the part rows (a part row was removed, added, reordered or changed)`,
+    );
   });
 
   it('names each damaged object and what failed, and exports none of them', async () => {
     const verified = await recover(['verify', ...sources(), '--prefix', 'damage/']);
     expect(verified.problems).toEqual([...damage.keys()].sort().map((k) => damage.get(k)));
-    expect(verified.summary).toBe(`verified 6 objects (${5 * 150_000 + 5 * MiB + 1000} bytes): 4 damaged, 1 missing, 0 unopenable`);
+    expect(verified.summary).toBe(`verified 7 objects (${5 * 150_000 + 2 * 5 * MiB + 1000} bytes): 5 damaged, 1 missing, 0 unopenable`);
     expect(verified.code).toBe(1);
 
     const out = join(dir, 'export-damaged');
     const exported = await recover(['export', '--out', out, ...sources(), '--prefix', 'damage/']);
     expect(exported.code).toBe(1);
-    expect(exported.summary).toBe(`exported 1 objects to ${out} (0 already there): 4 damaged, 1 missing, 0 unopenable`);
+    expect(exported.summary).toBe(`exported 1 objects to ${out} (0 already there): 5 damaged, 1 missing, 0 unopenable`);
     for (const key of damage.keys()) {
       expect(existsSync(join(out, bucket, key)), key).toBe(false);
       expect(existsSync(join(out, '_meta', bucket, `${key}.json`)), key).toBe(false);
@@ -230,6 +245,6 @@ describe('damage', () => {
     });
     const verified = await recover(['verify', '--db', sql, ...sources()]);
     expect(verified.problems).toEqual([...damage.keys()].sort().map((k) => damage.get(k)));
-    expect(verified.summary).toMatch(/^verified 19 objects \(\d+ bytes\): 4 damaged, 1 missing, 0 unopenable$/);
+    expect(verified.summary).toMatch(/^verified 20 objects \(\d+ bytes\): 5 damaged, 1 missing, 0 unopenable$/);
   }, 120_000);
 });

@@ -119,6 +119,7 @@ function partSegments(row, binding, dataKey, meta) {
   if (parts.length !== row.parts_count) throw damaged(`part list: parts_count is ${row.parts_count}, ${parts.length} part rows`);
   parts.forEach((p, i) => {
     if (p.ordinal !== i + 1) throw damaged(`part list: ordinal ${i + 1} is missing`);
+    if (i > 0 && p.part_number <= parts[i - 1].part_number) throw damaged(`part list: part numbers are not ascending at ordinal ${i + 1}`);
   });
   const size = parts.reduce((n, p) => n + p.size, 0);
   if (size !== row.size) throw damaged(`part list: the parts hold ${size} bytes, the object's row says ${row.size}`);
