@@ -12,6 +12,8 @@ import { Progress } from './progress.mjs';
 export async function exportObjects(sources, filter, out) {
   const tmp = join(out, '_meta', '.tmp');
   rmSync(tmp, { recursive: true, force: true });
+  // The export is plaintext: a new output directory is the operator's alone.
+  mkdirSync(out, { recursive: true, mode: 0o700 });
   mkdirSync(tmp, { recursive: true });
   const totals = sources.meta.totals(filter);
   const progress = new Progress(totals);

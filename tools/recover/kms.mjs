@@ -139,8 +139,25 @@ function required(env, name, needed = true) {
   return value ?? '';
 }
 
-/** One HTTP(S) exchange, answering { status, body }; network failures become KmsError('unavailable'). */
-function request(url, { body, ...options }) {
+/** An HTTP(S) exchange, retried twice (0.5 s, 1 s apart) on network errors, 5xx and 429; answers { status, body }. */
+async function request(url, options) {
+  let failure;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt) await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    try {
+      const answer = await exchange(url, options);
+      if (answer.status < 500 && answer.status !== 429) return answer;
+      failure = answer;
+    } catch (e) {
+      failure = e;
+    }
+  }
+  if (failure instanceof Error) throw failure;
+  return failure;
+}
+
+/** One HTTP(S) exchange; network failures become KmsError('unavailable'). */
+function exchange(url, { body, ...options }) {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = (u.protocol === 'https:' ? https : http).request(u, { ...options, timeout: 10_000 }, (res) => {
