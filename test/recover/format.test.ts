@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as service from '../../src/crypto/keys';
+import { CHECKSUM_ALGORITHMS, createHasher as serviceHasher } from '../../src/s3/checksum';
+import { createHasher } from '../../tools/recover/checksums.mjs';
 import { FormatError, P, ciphertextSize, decryptStream, plaintextSize } from '../../tools/recover/format.mjs';
 import * as keys from '../../tools/recover/keys.mjs';
 import { ROOT } from '../helpers/paths';
@@ -127,6 +129,23 @@ describe('recovery tool: keys agree with the service on any input', () => {
         expect(keys.ssecKeyFingerprint(clientKey, salt).equals(Buffer.from(await service.ssecKeyFingerprint(clientKey, salt)))).toBe(true);
       }),
       { numRuns: 30 },
+    );
+  });
+});
+
+describe('recovery tool: checksums agree with the service', () => {
+  it('MD5 and every x-amz-checksum algorithm, over any chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('MD5' as const, ...CHECKSUM_ALGORITHMS), fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 5 }), async (algorithm, chunks) => {
+        const ours = createHasher(algorithm);
+        const theirs = serviceHasher(algorithm);
+        for (const c of chunks) {
+          ours.update(c);
+          theirs.update(c);
+        }
+        expect(ours.digest().toString('hex')).toBe(Buffer.from(await theirs.digest()).toString('hex'));
+      }),
+      { numRuns: 100 },
     );
   });
 });

@@ -4,8 +4,6 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { Crc32c } from '@aws-crypto/crc32c';
 
-export const ALGORITHMS = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'];
-
 /** A hasher with update(bytes) and digest() → Buffer, as S3 encodes each (CRCs big-endian). */
 export function createHasher(algorithm) {
   switch (algorithm) {
