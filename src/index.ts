@@ -2,7 +2,7 @@
 import type { Bindings } from './env';
 import { app, services } from './s3/app';
 import { collectGarbage } from './service/gc';
-import { scheduledScrub } from './service/scrub';
+import { SCRUB_CRON, scheduledScrub } from './service/scrub';
 import { BlobStore } from './storage/blobs';
 import { GcStateStore, MetadataStore } from './storage/metadata';
 import { UploadStore } from './storage/uploads';
@@ -12,9 +12,12 @@ const HOUR = 3600 * 1000;
 export default {
   fetch: app.fetch,
   async scheduled(controller, env) {
+    if (controller.cron === SCRUB_CRON) {
+      await scheduledScrub(services(env).scrubber, new GcStateStore(env.DB));
+      return;
+    }
     const stores = { meta: new MetadataStore(env.DB), uploads: new UploadStore(env.DB), gc: new GcStateStore(env.DB), blobs: new BlobStore(env.BLOBS) };
     const report = await collectGarbage(stores, controller.scheduledTime, Number(env.UPLOAD_MAX_AGE_HOURS || 168) * HOUR);
     console.log('gc', JSON.stringify(report));
-    await scheduledScrub(services(env).scrubber, stores.gc);
   },
 } satisfies ExportedHandler<Bindings>;

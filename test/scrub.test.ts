@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCRUB_CRON } from '../src/service/scrub';
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 
 let svc: Service;
@@ -91,7 +92,12 @@ describe('scrub', () => {
 
   it('runs one batch per cron run from the cursor it keeps, and starts over after a pass', async () => {
     await svc.db.prepare("INSERT INTO gc_state (name, value) VALUES ('scrub-cursor', '[\"scrub-b\",\"missing\"]')").run();
-    await svc.collectGarbage(Date.now());
+    const worker = await svc.mf.getWorker();
+    await worker.scheduled({ scheduledTime: new Date(), cron: SCRUB_CRON });
     expect(await svc.db.prepare("SELECT value FROM gc_state WHERE name = 'scrub-cursor'").first()).toBeNull();
+    // The collector's own runs do not scrub.
+    await svc.db.prepare("INSERT INTO gc_state (name, value) VALUES ('scrub-cursor', '[\"scrub-b\",\"missing\"]')").run();
+    await svc.collectGarbage(Date.now());
+    expect(await svc.db.prepare("SELECT value FROM gc_state WHERE name = 'scrub-cursor'").first()).toEqual({ value: '["scrub-b","missing"]' });
   });
 });

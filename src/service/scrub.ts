@@ -38,6 +38,8 @@ export interface ScrubReport {
 }
 
 const CURSOR = 'scrub-cursor';
+/** The cron trigger (wrangler.toml) that runs a scrub batch: between the collector's runs, not with them. */
+export const SCRUB_CRON = '5,20,35,50 * * * *';
 /** What one cron run checks at most. */
 export const SCHEDULED_SCRUB: Omit<ScrubBatch, 'cursor'> = { limit: 100, maxBytes: 256 * 1024 * 1024 };
 /** S3 errors of a read that mean the object itself is bad; any other is the KMS or storage failing now. */
