@@ -13,7 +13,7 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env) {
     if (controller.cron === SCRUB_CRON) {
-      await scheduledScrub(services(env).scrubber, new GcStateStore(env.DB));
+      await scheduledScrub(services(env).scrubber, new GcStateStore(env.DB), controller.scheduledTime);
       return;
     }
     const stores = { meta: new MetadataStore(env.DB), uploads: new UploadStore(env.DB), gc: new GcStateStore(env.DB), blobs: new BlobStore(env.BLOBS) };

@@ -90,14 +90,22 @@ describe('scrub', () => {
     }
   });
 
-  it('runs one batch per cron run from the cursor it keeps, and starts over after a pass', async () => {
-    await svc.db.prepare("INSERT INTO gc_state (name, value) VALUES ('scrub-cursor', '[\"scrub-b\",\"missing\"]')").run();
+  it('runs one batch per cron run from the cursor it keeps, summing up each pass', async () => {
     const worker = await svc.mf.getWorker();
-    await worker.scheduled({ scheduledTime: new Date(), cron: SCRUB_CRON });
-    expect(await svc.db.prepare("SELECT value FROM gc_state WHERE name = 'scrub-cursor'").first()).toBeNull();
+    const state = async (name: string) => (await svc.db.prepare('SELECT value FROM gc_state WHERE name = ?').bind(name).first<{ value: string }>())?.value ?? null;
+    // A whole pass in one run: its summary is kept for a health report.
+    await worker.scheduled({ scheduledTime: new Date(1000), cron: SCRUB_CRON });
+    expect(await state('scrub-cursor')).toBeNull();
+    expect(JSON.parse((await state('scrub-last-pass'))!)).toMatchObject({ startedAt: 1000, finishedAt: 1000, examined: 6, verified: 3, skipped: 1, damaged: 2 });
+    expect(JSON.parse((await state('scrub-last-pass'))!).damagedObjects.map((d: { key: string }) => d.key)).toEqual(['flipped', 'missing']);
+    // A run goes on from the stored cursor.
+    await svc.db.prepare("INSERT INTO gc_state (name, value) VALUES ('scrub-cursor', '[\"scrub-b\",\"missing\"]')").run();
+    await worker.scheduled({ scheduledTime: new Date(2000), cron: SCRUB_CRON });
+    expect(await state('scrub-cursor')).toBeNull();
+    expect(JSON.parse((await state('scrub-last-pass'))!)).toMatchObject({ startedAt: 2000, examined: 1, verified: 1, damaged: 0 });
     // The collector's own runs do not scrub.
     await svc.db.prepare("INSERT INTO gc_state (name, value) VALUES ('scrub-cursor', '[\"scrub-b\",\"missing\"]')").run();
     await svc.collectGarbage(Date.now());
-    expect(await svc.db.prepare("SELECT value FROM gc_state WHERE name = 'scrub-cursor'").first()).toEqual({ value: '["scrub-b","missing"]' });
+    expect(await state('scrub-cursor')).toBe('["scrub-b","missing"]');
   });
 });

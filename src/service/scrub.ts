@@ -38,10 +38,15 @@ export interface ScrubReport {
 }
 
 const CURSOR = 'scrub-cursor';
+/** The running totals of the current pass, and those of the last complete one (for a health report). */
+const PASS = 'scrub-pass';
+const LAST_PASS = 'scrub-last-pass';
+/** Damaged objects a pass summary keeps by name (the logs have them all). */
+const KEEP_DAMAGED = 100;
 /** The cron trigger (wrangler.toml) that runs a scrub batch: between the collector's runs, not with them. */
 export const SCRUB_CRON = '5,20,35,50 * * * *';
 /** What one cron run checks at most. */
-export const SCHEDULED_SCRUB: Omit<ScrubBatch, 'cursor'> = { limit: 100, maxBytes: 256 * 1024 * 1024 };
+const SCHEDULED_SCRUB: Omit<ScrubBatch, 'cursor'> = { limit: 100, maxBytes: 256 * 1024 * 1024 };
 /** S3 errors of a read that mean the object itself is bad; any other is the KMS or storage failing now. */
 const DAMAGE_CODES = new Set(['InternalError']);
 const SSE_NONE = { mode: 'default' } as const;
@@ -131,11 +136,43 @@ function parseCursor(cursor: string | null): [string, string] | null {
   return JSON.parse(cursor) as [string, string];
 }
 
-/** One cron run's batch, from and to the cursor in gc_state; logs the outcome. */
-export async function scheduledScrub(scrubber: Scrubber, state: GcStateStore): Promise<ScrubReport> {
+/** A pass's totals, kept in gc_state across the cron runs that make it up. */
+export interface ScrubPass {
+  startedAt: number;
+  finishedAt: number | null;
+  examined: number;
+  verified: number;
+  bytes: number;
+  skipped: number;
+  damaged: number;
+  unchecked: number;
+  /** The first damaged objects found in the pass. */
+  damagedObjects: ScrubProblem[];
+}
+
+/**
+ * One cron run's batch, from and to the cursor in gc_state; adds its counts to the pass (`scrub-pass`,
+ * moved to `scrub-last-pass` when the pass ends) and logs the outcome.
+ */
+export async function scheduledScrub(scrubber: Scrubber, state: GcStateStore, now: number): Promise<ScrubReport> {
   const stored = await state.get(CURSOR);
   const cursor = stored !== null && isScrubCursor(stored) ? stored : null;
   const report = await scrubber.batch({ cursor, ...SCHEDULED_SCRUB });
+  const kept = cursor === null ? null : await state.get(PASS);
+  const pass: ScrubPass = kept ? (JSON.parse(kept) as ScrubPass) : { startedAt: now, finishedAt: null, examined: 0, verified: 0, bytes: 0, skipped: 0, damaged: 0, unchecked: 0, damagedObjects: [] };
+  pass.examined += report.examined;
+  pass.verified += report.verified;
+  pass.bytes += report.bytes;
+  pass.skipped += report.skipped;
+  pass.damaged += report.damaged.length;
+  pass.unchecked += report.unchecked.length;
+  pass.damagedObjects = [...pass.damagedObjects, ...report.damaged].slice(0, KEEP_DAMAGED);
+  if (report.cursor === null) {
+    await state.set(LAST_PASS, JSON.stringify({ ...pass, finishedAt: now }));
+    await state.set(PASS, null);
+  } else {
+    await state.set(PASS, JSON.stringify(pass));
+  }
   await state.set(CURSOR, report.cursor);
   const { examined, verified, bytes, skipped, damaged, unchecked } = report;
   console.log('scrub', JSON.stringify({ examined, verified, bytes, skipped, damaged: damaged.length, unchecked: unchecked.length, passComplete: report.cursor === null }));
