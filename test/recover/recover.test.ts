@@ -88,6 +88,10 @@ beforeAll(async () => {
   expected.set('copies/of-small', expected.get('s3/small.txt')!);
   await put('ssec/rotated', randomBytes(3000), ssec(keyA));
   await c.send(new CopyObjectCommand({ Bucket: bucket, Key: 'ssec/rotated', CopySource: `${bucket}/ssec/rotated`, ...copySourceSsec(keyA), ...ssec(keyB) }));
+  // Keys that are no plain file path: a folder marker, and a key that is also another key's folder.
+  await put('folder/', Buffer.alloc(0));
+  await put('nest', Buffer.from('a file'));
+  await put('nest/child', Buffer.from('under it'));
   // Bucket keys: another bucket whose default is SSE-KMS with BucketKeyEnabled.
   await c.send(new CreateBucketCommand({ Bucket: 'bucket-keys' }));
   await c.send(
@@ -120,18 +124,23 @@ describe('npm run recover', () => {
     // In the checkout, with no options but the SSE-C keys: the local state and .dev.vars.
     const verified = await recover(['verify', '--ssec-keys', ssecKeys], {}, dir);
     expect(verified.problems).toEqual([]);
-    expect(verified.summary).toMatch(/^verified 13 objects \(\d+ bytes\): 0 damaged, 0 missing, 0 unopenable$/);
+    expect(verified.summary).toMatch(/^verified 16 objects \(\d+ bytes\): 0 damaged, 0 missing, 0 unopenable$/);
     expect(verified.code).toBe(0);
 
     const out = join(dir, 'export');
     const exported = await recover(['export', '--out', out, ...sources()]);
     expect(exported.problems).toEqual([]);
     expect(exported.code).toBe(0);
+    const encoded = new Map([
+      ['folder/', 'folder%2F'],
+      ['nest/child', 'nest%2Fchild'],
+    ]);
     for (const [key, body] of expected) {
-      const got = readFileSync(join(out, bucket, key));
+      const got = readFileSync(join(out, bucket, encoded.get(key) ?? key));
       expect(createHash('sha256').update(got).digest('hex'), key).toBe(createHash('sha256').update(body).digest('hex'));
     }
     expect(readFileSync(join(out, 'bucket-keys', 'under-bucket-key'), 'utf8')).toBe('sealed under a bucket key');
+    expect(JSON.parse(readFileSync(join(out, '_meta', bucket, 'nest/child.json'), 'utf8'))).toMatchObject({ key: 'nest/child', file: join(out, bucket, 'nest%2Fchild') });
     const sidecar = JSON.parse(readFileSync(join(out, '_meta', bucket, 's3/small.txt.json'), 'utf8'));
     expect(sidecar).toMatchObject({
       key: 's3/small.txt',
@@ -146,7 +155,7 @@ describe('npm run recover', () => {
 
     // Resumable: a second run finds everything in place.
     const again = await recover(['export', '--out', out, ...sources()]);
-    expect(again.summary).toBe(`exported 0 objects to ${out} (13 already there): 0 damaged, 0 missing, 0 unopenable`);
+    expect(again.summary).toBe(`exported 0 objects to ${out} (16 already there): 0 damaged, 0 missing, 0 unopenable`);
   });
 
   it('checked multipart objects with per-attempt part salts and a parts manifest MAC', async () => {
@@ -161,7 +170,7 @@ describe('npm run recover', () => {
     expect(listed.stdout).toContain('bucket bucket-keys');
     expect(listed.stdout).toMatch(/recovery\t"kms\/second-key"\t1000\tSSE-KMS\tsecond\t-\t/);
     expect(listed.stdout).toMatch(/recovery\t"mp\/s3"\t10498108\tSSE-S3\ttest-key\t3\t/);
-    expect(listed.summary).toMatch(/^13 objects \(\d+ bytes\); 0 multipart uploads in progress/);
+    expect(listed.summary).toMatch(/^16 objects \(\d+ bytes\); 0 multipart uploads in progress/);
   });
 
   it('counts objects it has no key for as unopenable: a wrong master key, SSE-C keys not given', async () => {
@@ -245,6 +254,6 @@ describe('damage', () => {
     });
     const verified = await recover(['verify', '--db', sql, ...sources()]);
     expect(verified.problems).toEqual([...damage.keys()].sort().map((k) => damage.get(k)));
-    expect(verified.summary).toMatch(/^verified 20 objects \(\d+ bytes\): 5 damaged, 1 missing, 0 unopenable$/);
+    expect(verified.summary).toMatch(/^verified 23 objects \(\d+ bytes\): 5 damaged, 1 missing, 0 unopenable$/);
   }, 120_000);
 });
