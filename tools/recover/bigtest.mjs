@@ -96,7 +96,7 @@ try {
   console.log(`  verify: ${verify.seconds.toFixed(1)} s, ${rate(verify)} MiB/s, peak RSS ${verify.peakMiB} MiB`);
   console.log(`  export: ${exported.seconds.toFixed(1)} s, ${rate(exported)} MiB/s, peak RSS ${exported.peakMiB} MiB; exported bytes match the uploads`);
 } finally {
-  await mf?.dispose();
+  await mf?.dispose().catch(() => {});
   rmSync(dir, { recursive: true, force: true });
 }
 
