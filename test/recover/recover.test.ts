@@ -113,8 +113,11 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (!stopped) await svc?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  try {
+    if (!stopped) await svc?.stop();
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const sources = () => ['--state', state, '--env-file', envFile, '--ssec-keys', ssecKeys];

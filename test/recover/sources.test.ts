@@ -21,15 +21,20 @@ async function serviceWithObjects(backend: ExternalBackend) {
   const state = join(dir, 'v3');
   const svc = await startService({}, { kms: { backend }, persistTo: state });
   const bodies = new Map<string, Buffer>();
-  await svc.client.send(new CreateBucketCommand({ Bucket: 'ext' }));
-  for (const [key, extra] of [
-    ['sse-s3', {}],
-    ['sse-kms', { ServerSideEncryption: 'aws:kms', SSEKMSEncryptionContext: Buffer.from('{"app":"x"}').toString('base64') }],
-    ['bucket-key', { ServerSideEncryption: 'aws:kms', BucketKeyEnabled: true }],
-  ] as const) {
-    const body = randomBytes(80_000);
-    await svc.client.send(new PutObjectCommand({ Bucket: 'ext', Key: key, Body: body, ...extra }));
-    bodies.set(key, body);
+  try {
+    await svc.client.send(new CreateBucketCommand({ Bucket: 'ext' }));
+    for (const [key, extra] of [
+      ['sse-s3', {}],
+      ['sse-kms', { ServerSideEncryption: 'aws:kms', SSEKMSEncryptionContext: Buffer.from('{"app":"x"}').toString('base64') }],
+      ['bucket-key', { ServerSideEncryption: 'aws:kms', BucketKeyEnabled: true }],
+    ] as const) {
+      const body = randomBytes(80_000);
+      await svc.client.send(new PutObjectCommand({ Bucket: 'ext', Key: key, Body: body, ...extra }));
+      bodies.set(key, body);
+    }
+  } catch (e) {
+    await svc.stop();
+    throw e;
   }
   const devKms = svc.devKms!;
   const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client.key') };
