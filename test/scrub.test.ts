@@ -98,6 +98,9 @@ describe('scrub', () => {
     expect(await state('scrub-cursor')).toBeNull();
     expect(JSON.parse((await state('scrub-last-pass'))!)).toMatchObject({ startedAt: 1000, finishedAt: 1000, examined: 6, verified: 3, skipped: 1, damaged: 2 });
     expect(JSON.parse((await state('scrub-last-pass'))!).damagedObjects.map((d: { key: string }) => d.key)).toEqual(['flipped', 'missing']);
+    // The health report shows the damage, and is unhealthy until a pass finds none.
+    const health = (await (await admin.fetch(`${svc.endpoint}/_admin/health`)).json()) as { ok: boolean; scrub: { lastPass: { damaged: number } } };
+    expect([health.ok, health.scrub.lastPass.damaged]).toEqual([false, 2]);
     // A run goes on from the stored cursor.
     await svc.db.prepare("INSERT INTO gc_state (name, value) VALUES ('scrub-cursor', '[\"scrub-b\",\"missing\"]')").run();
     await worker.scheduled({ scheduledTime: new Date(2000), cron: SCRUB_CRON });

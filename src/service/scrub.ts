@@ -150,6 +150,13 @@ export interface ScrubPass {
   damagedObjects: ScrubProblem[];
 }
 
+/** The scrub's pass in progress and its last complete one, for the health report. */
+export async function scrubStatus(state: GcStateStore): Promise<{ current: ScrubPass | null; lastPass: ScrubPass | null }> {
+  const [current, lastPass] = await Promise.all([state.get(PASS), state.get(LAST_PASS)]);
+  const parse = (value: string | null) => (value === null ? null : (JSON.parse(value) as ScrubPass));
+  return { current: parse(current), lastPass: parse(lastPass) };
+}
+
 /**
  * One cron run's batch, from and to the cursor in gc_state; adds its counts to the pass (`scrub-pass`,
  * moved to `scrub-last-pass` when the pass ends) and logs the outcome.
