@@ -52,7 +52,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
   const wranglerToml = readFileSync(`${ROOT}wrangler.toml`, 'utf8');
   const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(wranglerToml)![1];
   const persisted = persistTo && {
-    r2Buckets: { BLOBS: /bucket_name\s*=\s*"([^"]+)"/.exec(wranglerToml)![1] },
+    r2Buckets: Object.fromEntries([...wranglerToml.matchAll(/\[\[r2_buckets\]\]\s*binding\s*=\s*"([^"]+)"\s*bucket_name\s*=\s*"([^"]+)"/g)].map((m) => [m[1], m[2]])),
     d1Databases: { DB: /database_id\s*=\s*"([^"]+)"/.exec(wranglerToml)![1] },
     defaultPersistRoot: persistTo,
   };
