@@ -12,7 +12,7 @@ import { BucketKeyStore } from '../storage/bucket-keys';
 import { MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
 import { parseAddress, rawPath } from './address';
-import { authenticate } from './auth/sigv4';
+import { authenticate, clientAcceptEncoding } from './auth/sigv4';
 import type { S3Request } from './context';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
@@ -164,11 +164,17 @@ app.all('*', async (c) => {
   }
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
-  // Cloudflare compresses compressible responses that name no Content-Encoding; S3 clients expect
-  // the bytes (and Content-Length) as stored, and some (aws-sdk-go) do not undo a gzip they asked for.
-  if (!response.headers.has('content-encoding')) response.headers.set('content-encoding', 'identity');
+  // Cloudflare compresses compressible responses that name no Content-Encoding for clients that
+  // accept gzip or br; S3 clients expect the bytes (and Content-Length) as stored, and some
+  // (aws-sdk-go) do not undo a gzip they asked for. Said only then: SDKs report it as the object's.
+  if (!response.headers.has('content-encoding') && acceptsCompression(request)) response.headers.set('content-encoding', 'identity');
   return response;
 });
+
+function acceptsCompression(request: Request): boolean {
+  const accepted = clientAcceptEncoding(request, request.headers.get('accept-encoding') ?? '');
+  return /\b(gzip|br)\b/i.test(accepted);
+}
 
 /** Bytes of an unread request body worth reading before an error answer (S3 clients see a reset otherwise). */
 const DISCARD_LIMIT = 64 * 1024 * 1024;

@@ -44,6 +44,7 @@ assert put["ETag"] == '"%s"' % hashlib.md5(body).hexdigest(), put
 assert put["ServerSideEncryption"] == "AES256"
 got = s3.get_object(Bucket=bucket, Key="docs/a.bin")
 assert got["Body"].read() == body and got["Metadata"] == {"colour": "blue"}
+assert "ContentEncoding" not in got, got  # stored without one: none reported
 assert s3.get_object(Bucket=bucket, Key="docs/a.bin", Range="bytes=10-19")["Body"].read() == body[10:20]
 step("put_object/get_object/range")
 

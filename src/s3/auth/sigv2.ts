@@ -4,6 +4,7 @@
 // Content-MD5 and x-amz-checksum-* headers, as in S3.
 import { timingSafeEqual } from '../../crypto/keys';
 import { S3Error } from '../errors';
+import { headerText } from '../header-text';
 import type { AuthContext } from './sigv4';
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -28,7 +29,7 @@ export function stringToSignV2(request: Request, url: URL, resource: string, dat
   const amz = [...request.headers]
     .filter(([name]) => name.startsWith('x-amz-'))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, value]) => `${name}:${value.trim()}\n`)
+    .map(([name, value]) => `${name}:${headerText(value).trim()}\n`)
     .join('');
   const sub = SIGNED_SUBRESOURCES.filter((name) => url.searchParams.has(name))
     .map((name) => (url.searchParams.get(name) ? `${name}=${url.searchParams.get(name)}` : name))

@@ -2,6 +2,7 @@
 // no path normalization, no double encoding, WebCrypto only.
 import { timingSafeEqual } from '../../crypto/keys';
 import { rawPath } from '../address';
+import { headerText } from '../header-text';
 import { S3Error, type S3ErrorCode } from '../errors';
 import { authenticateV2, isSigV2 } from './sigv2';
 
@@ -343,7 +344,7 @@ const invalidContentSha256 = () =>
  * (to "br, gzip") and keeps the original in request.cf.clientAcceptEncoding; clients such as
  * aws-sdk-go (rclone) sign it.
  */
-function clientAcceptEncoding(request: Request, seen: string): string {
+export function clientAcceptEncoding(request: Request, seen: string): string {
   const original = (request as { cf?: { clientAcceptEncoding?: unknown } }).cf?.clientAcceptEncoding;
   return typeof original === 'string' ? original : seen;
 }
@@ -356,7 +357,8 @@ async function verifySignature(
   datetime: string,
   payloadHash: string,
 ): Promise<{ key: CryptoKey; scope: string }> {
-  const headers: [string, string][] = [...request.headers].map(([name, value]) => [name, name === 'accept-encoding' ? clientAcceptEncoding(request, value) : value]);
+  // Clients sign the bytes they sent: non-ASCII values are UTF-8, which canonicalRequest encodes back.
+  const headers: [string, string][] = [...request.headers].map(([name, value]) => [name, name === 'accept-encoding' ? clientAcceptEncoding(request, value) : headerText(value)]);
   // Where the runtime does not expose Host, the URL's authority is what the client addressed (and signed).
   if (!request.headers.has('host')) headers.push(['host', url.host]);
   const canonical = canonicalRequest({
