@@ -44,6 +44,26 @@ describe('authentication', () => {
     await expectError(await wrong.fetch(url(`/${bucket}/existing`)), 403, 'SignatureDoesNotMatch');
   });
 
+  it('never echoes an SSE-C key or session token in a SignatureDoesNotMatch answer', async () => {
+    const key = Buffer.alloc(32, 'k').toString('base64');
+    const token = 'FwoGZXIvYXdzSESSIONTOKENEXAMPLE';
+    const wrong = new AwsClient({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: 'wrong', sessionToken: token, region: REGION, service: 's3', retries: 0 });
+    const sse = { 'x-amz-server-side-encryption-customer-algorithm': 'AES256', 'x-amz-server-side-encryption-customer-key': key, 'x-amz-server-side-encryption-customer-key-md5': 'bWQ1' };
+    for (const res of [
+      await wrong.fetch(url(`/${bucket}/existing`), { method: 'PUT', body: 'x', headers: { ...sse, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }),
+      await wrong.fetch(url(`/${bucket}/copy`), { method: 'PUT', headers: { 'x-amz-copy-source': `/${bucket}/existing`, 'x-amz-copy-source-server-side-encryption-customer-key': key, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }),
+      await fetch(await wrong.sign(url(`/${bucket}/existing?x-amz-server-side-encryption-customer-key=${encodeURIComponent(key)}`), { aws: { signQuery: true } })),
+    ]) {
+      const text = await res.clone().text();
+      await expectError(res, 403, 'SignatureDoesNotMatch');
+      expect(text).toContain('<CanonicalRequest>');
+      expect(text).not.toContain(key);
+      expect(text).not.toContain(encodeURIComponent(key));
+      expect(text).not.toContain(token);
+    }
+    await existingIntact();
+  });
+
   it('refuses expired presigned URLs', async () => {
     const req = await signer.sign(url(`/${bucket}/existing?X-Amz-Expires=1`), {
       aws: { signQuery: true, datetime: '20200101T000000Z' },

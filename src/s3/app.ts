@@ -158,7 +158,9 @@ app.all('*', async (c) => {
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
     response = await dispatch(op, { c, request, url, auth, ...services(c.env), region, secure });
   } catch (e) {
-    const err = isS3Error(e) ? e : internalError(e);
+    const err = isS3Error(e) ? e : internalError(e, requestId);
+    // What an answer must not say (a KMS's own error text) travels as the cause, for the log only.
+    if (err.cause !== undefined) console.error('request', requestId, err.code, String(err.cause));
     response = renderError(err, rawPath(request.url), requestId, request.method);
     await discardBody(request);
   }
@@ -198,8 +200,8 @@ async function discardBody(request: Request): Promise<void> {
   }
 }
 
-function internalError(e: unknown): S3Error {
+function internalError(e: unknown, requestId: string): S3Error {
   // Logged without the request: bodies and headers may carry secrets.
-  console.error('internal error', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  console.error('internal error', requestId, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   return new S3Error('InternalError', 'We encountered an internal error. Please try again.');
 }

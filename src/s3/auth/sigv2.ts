@@ -5,6 +5,7 @@
 import { timingSafeEqual } from '../../crypto/keys';
 import { S3Error } from '../errors';
 import { headerText } from '../header-text';
+import { redactSecrets } from './redact';
 import type { AuthContext } from './sigv4';
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -80,7 +81,7 @@ export async function authenticateV2(
   if (!timingSafeEqual(utf8.encode(await signV2(secret, toSign)), utf8.encode(signature))) {
     throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
       AWSAccessKeyId: accessKeyId,
-      StringToSign: toSign,
+      StringToSign: redactSecrets(toSign),
       SignatureProvided: signature,
     });
   }

@@ -4,6 +4,7 @@ import { timingSafeEqual } from '../../crypto/keys';
 import { rawPath } from '../address';
 import { headerText } from '../header-text';
 import { S3Error, type S3ErrorCode } from '../errors';
+import { redactSecrets } from './redact';
 import { authenticateV2, isSigV2 } from './sigv2';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -376,7 +377,7 @@ async function verifySignature(
       AWSAccessKeyId: claim.accessKeyId,
       StringToSign: toSign,
       SignatureProvided: claim.signature,
-      CanonicalRequest: canonical,
+      CanonicalRequest: redactSecrets(canonical),
     });
   }
   return { key, scope };
