@@ -12,6 +12,8 @@ export interface Bindings extends KmsEnv {
   CREDENTIALS?: string;
   /** "true" lets SSE-C keys travel over plain HTTP: local development only. */
   ALLOW_SSEC_OVER_HTTP?: string;
+  /** "true" accepts header-signed SigV2 (and presigned V2 beyond GET/HEAD): clients too old for SigV4 only. */
+  ALLOW_SIGV2_HEADERS?: string;
   /** Region reported by GetBucketLocation and accepted in SigV4 scopes. */
   REGION?: string;
   /** Seconds an unsealed KMS data key stays cached in an isolate (default 60; 0 turns the cache off). */

@@ -153,7 +153,7 @@ app.all('*', async (c) => {
     const suffixes = (c.env.VIRTUAL_HOST_SUFFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const address = parseAddress(request.url, request.headers.get('host') ?? url.host, suffixes);
     const credentials = parseCredentials(c.env.CREDENTIALS);
-    const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
+    const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource, allowSigV2Headers: c.env.ALLOW_SIGV2_HEADERS === 'true' });
     const op = parseOperation(request.method, address, url.searchParams, request.headers);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
     response = await dispatch(op, { c, request, url, auth, ...services(c.env), region, secure });

@@ -1,6 +1,8 @@
-// AWS Signature Version 2 (HMAC-SHA1), which S3 still accepts and some clients send at their
-// defaults: boto3's presigned URLs (`AWSAccessKeyId`, `Signature`, `Expires`), `Authorization: AWS
-// AKID:signature` from older tools. Payloads are not signed in V2: bodies are checked only by
+// AWS Signature Version 2 (HMAC-SHA1), which some clients still send at their defaults: boto3's
+// presigned URLs (`AWSAccessKeyId`, `Signature`, `Expires`), `Authorization: AWS AKID:signature`
+// from older tools. V2 never signs the payload, so it is accepted only where clients need it:
+// presigned GET and HEAD URLs valid for at most 7 days (as SigV4's limit). Header-signed V2, and V2
+// for any other request, only with ALLOW_SIGV2_HEADERS=true; bodies are then checked only by
 // Content-MD5 and x-amz-checksum-* headers, as in S3.
 import { timingSafeEqual } from '../../crypto/keys';
 import { S3Error } from '../errors';
@@ -9,6 +11,10 @@ import { redactSecrets } from './redact';
 import type { AuthContext } from './sigv4';
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
+const MAX_PRESIGN_MS = 7 * 24 * 3600 * 1000;
+
+const unsupported = () =>
+  new S3Error('InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
 
 /** Sub-resources and response overrides that are part of the V2 canonical resource, in sort order. */
 const SIGNED_SUBRESOURCES = [
@@ -50,8 +56,11 @@ export async function authenticateV2(
   resource: string,
   secretFor: (accessKeyId: string) => string | undefined,
   now: Date,
+  /** ALLOW_SIGV2_HEADERS: header-signed V2, and presigned V2 for every method. */
+  allowAll = false,
 ): Promise<AuthContext> {
   const header = request.headers.get('authorization');
+  if (!allowAll && (header !== null || (request.method !== 'GET' && request.method !== 'HEAD'))) throw unsupported();
   let accessKeyId: string;
   let signature: string;
   let dateOrExpires: string;
@@ -73,6 +82,9 @@ export async function authenticateV2(
     dateOrExpires = url.searchParams.get('Expires') ?? '';
     if (!/^\d{1,12}$/.test(dateOrExpires)) throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
     if (Number(dateOrExpires) * 1000 < now.getTime()) throw new S3Error('AccessDenied', 'Request has expired');
+    if (Number(dateOrExpires) * 1000 > now.getTime() + MAX_PRESIGN_MS) {
+      throw new S3Error('AccessDenied', 'Query-string authentication requires Expires at most 7 days (604800 seconds) ahead.');
+    }
   }
   const secret = secretFor(accessKeyId);
   if (secret === undefined) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId });

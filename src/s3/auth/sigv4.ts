@@ -505,16 +505,16 @@ async function authenticatePresigned(
   return { accessKeyId: claim.accessKeyId, payload };
 }
 
-/** Authenticates a request signed with SigV4 (or SigV2, which S3 still accepts), by Authorization
+/** Authenticates a request signed with SigV4 (or SigV2 where sigv2.ts allows it), by Authorization
  *  header or presigned URL; throws S3Error otherwise. `url` is `new URL(request.url)`; the canonical
  *  path is taken from `request.url` itself. `resource`: the path in path-style form (SigV2 signs it). */
 export async function authenticate(
   request: Request,
   url: URL,
   secretFor: (accessKeyId: string) => string | undefined,
-  opts: { region: string; now: Date; resource?: string },
+  opts: { region: string; now: Date; resource?: string; allowSigV2Headers?: boolean },
 ): Promise<AuthContext> {
-  if (isSigV2(request, url)) return authenticateV2(request, url, opts.resource ?? rawPath(request.url), secretFor, opts.now);
+  if (isSigV2(request, url)) return authenticateV2(request, url, opts.resource ?? rawPath(request.url), secretFor, opts.now, opts.allowSigV2Headers);
   const authorization = request.headers.get('authorization');
   const presigned = url.searchParams.has('X-Amz-Algorithm') || url.searchParams.has('X-Amz-Signature');
   if (authorization !== null && presigned) {
