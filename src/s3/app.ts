@@ -12,6 +12,7 @@ import { BucketKeyStore } from '../storage/bucket-keys';
 import { MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
 import { parseAddress, rawPath } from './address';
+import { parseCredentials } from './auth/credentials';
 import { authenticate, clientAcceptEncoding } from './auth/sigv4';
 import type { S3Request } from './context';
 import { S3Error, isS3Error, renderError } from './errors';
@@ -32,16 +33,7 @@ import {
 import { deleteObject, getObject, putObject } from './handlers/objects';
 import { getBucketAcl, getBucketSubresource, getObjectAcl, getObjectTagging, putAcl } from './handlers/unconfigured';
 import { type Operation, parseOperation } from './operation';
-
-/** "AKID:SECRET" pairs separated by commas, whitespace or newlines. */
-export function parseCredentials(config: string | undefined): Map<string, string> {
-  const pairs = new Map<string, string>();
-  for (const entry of (config ?? '').split(/[\s,]+/)) {
-    const colon = entry.indexOf(':');
-    if (colon > 0) pairs.set(entry.slice(0, colon), entry.slice(colon + 1));
-  }
-  return pairs;
-}
+import { discardUnread } from './upload';
 
 export interface Services {
   objects: ObjectService;
@@ -162,7 +154,7 @@ app.all('*', async (c) => {
     // What an answer must not say (a KMS's own error text) travels as the cause, for the log only.
     if (err.cause !== undefined) console.error('request', requestId, err.code, String(err.cause));
     response = renderError(err, rawPath(request.url), requestId, request.method);
-    await discardBody(request);
+    await discardUnread(request);
   }
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
@@ -176,28 +168,6 @@ app.all('*', async (c) => {
 function acceptsCompression(request: Request): boolean {
   const accepted = clientAcceptEncoding(request, request.headers.get('accept-encoding') ?? '');
   return /\b(gzip|br)\b/i.test(accepted);
-}
-
-/** Bytes of an unread request body worth reading before an error answer (S3 clients see a reset otherwise). */
-const DISCARD_LIMIT = 64 * 1024 * 1024;
-
-/**
- * Reads and drops a body the handler never read, so the client can finish sending and read the error
- * instead of a connection reset; bodies larger than DISCARD_LIMIT are cut off.
- */
-async function discardBody(request: Request): Promise<void> {
-  if (!request.body || request.body.locked) return;
-  const reader = request.body.getReader();
-  try {
-    for (let read = 0; read < DISCARD_LIMIT; ) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      read += value.length;
-    }
-    await reader.cancel();
-  } catch {
-    // The client went away: nothing to answer.
-  }
 }
 
 function internalError(e: unknown, requestId: string): S3Error {

@@ -28,6 +28,7 @@ const STATUS = {
   KeyTooLongError: 400,
   'KMS.DisabledException': 400,
   'KMS.NotFoundException': 400,
+  MalformedTrailerError: 400,
   MalformedXML: 400,
   MetadataTooLarge: 400,
   MethodNotAllowed: 405,

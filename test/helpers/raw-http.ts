@@ -8,8 +8,8 @@ export interface RawAnswer {
   body: Buffer;
 }
 
-/** Header values are text: each is sent as its UTF-8 bytes. */
-export function rawRequest(url: string, method: string, headers: Record<string, string>, body?: Uint8Array | string): Promise<RawAnswer> {
+/** Header values are text: each is sent as its UTF-8 bytes. A body given in pieces goes chunked (no Content-Length). */
+export function rawRequest(url: string, method: string, headers: Record<string, string>, body?: Uint8Array | string | Uint8Array[]): Promise<RawAnswer> {
   const bytes = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('latin1')]));
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers: bytes }, (res) => {
@@ -19,7 +19,9 @@ export function rawRequest(url: string, method: string, headers: Record<string, 
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(body);
+    if (!Array.isArray(body)) return req.end(body);
+    for (const piece of body) req.write(piece);
+    req.end();
   });
 }
 
