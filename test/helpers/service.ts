@@ -10,6 +10,7 @@ import { startFront } from '../../scripts/front.mjs';
 import { migrationStatements } from '../../scripts/local-worker.mjs';
 import { type ExternalBackend, externalEnv } from '../kms/fixtures';
 import { ROOT, WORKER_BUNDLE } from './paths';
+import { inTempDir } from './temp';
 
 export const ACCESS_KEY_ID = 'EDGESSETESTKEY000001';
 export const SECRET_ACCESS_KEY = 'edge-sse-test-secret-key-0000000000000000';
@@ -44,7 +45,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
   const network = (tlsOptions: object) => ({ network: { allow: ['local'], tlsOptions } });
   const trust = devKms && { trustedCertificates: [devKms.ca] };
   const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(`${ROOT}wrangler.toml`, 'utf8'))![1];
-  const mf = new Miniflare({
+  const { value: mf, dir } = inTempDir('miniflare', () => new Miniflare({
     modules: true,
     scriptPath: WORKER_BUNDLE,
     compatibilityDate,
@@ -69,7 +70,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     host: '127.0.0.1',
     port: 0,
     https,
-  });
+  }));
   const url = await mf.ready;
   const db = await mf.getD1Database('DB');
   await db.batch(migrationStatements().map((s) => db.prepare(s)));
@@ -97,6 +98,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
       client.destroy();
       await front?.close();
       await mf.dispose();
+      dir.remove();
       await devKms?.close();
     },
   };
