@@ -19,7 +19,8 @@ import { KeyUsageStore } from '../storage/key-usage';
 import { GcStateStore, MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
 import { rawPath, requestAddress } from './address';
-import { authenticate } from './auth/sigv4';
+import { parseCredentials } from './auth/credentials';
+import { authenticate, clientAcceptEncoding } from './auth/sigv4';
 import type { S3Request } from './context';
 import { corsPreflight, withCors } from './cors';
 import { S3Error, isS3Error, renderError } from './errors';
@@ -45,16 +46,7 @@ import { deleteObject, getObject, putObject } from './handlers/objects';
 import { POST_FORM_AUTH, postObject } from './handlers/post-object';
 import { getBucketAcl, getBucketSubresource, getObjectAcl, getObjectTagging, putAcl } from './handlers/unconfigured';
 import { type Operation, isPostObject, parseOperation } from './operation';
-
-/** "AKID:SECRET" pairs separated by commas, whitespace or newlines. */
-export function parseCredentials(config: string | undefined): Map<string, string> {
-  const pairs = new Map<string, string>();
-  for (const entry of (config ?? '').split(/[\s,]+/)) {
-    const colon = entry.indexOf(':');
-    if (colon > 0) pairs.set(entry.slice(0, colon), entry.slice(colon + 1));
-  }
-  return pairs;
-}
+import { discardUnread } from './upload';
 
 export interface Services {
   objects: ObjectService;
@@ -196,46 +188,34 @@ app.all('*', async (c) => {
     const address = requestAddress(request, c.env.VIRTUAL_HOST_SUFFIXES);
     if (isLiveness(request.method, address)) return liveness();
     const credentials = parseCredentials(c.env.CREDENTIALS);
-    const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
+    const auth = isPostObject(request.method, address, url.searchParams)
+      ? POST_FORM_AUTH
+      : await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource, allowSigV2Headers: c.env.ALLOW_SIGV2_HEADERS === 'true' });
     seen.accessKey = auth.accessKeyId || null;
     const op = (seen.op = parseOperation(request.method, address, url.searchParams, request.headers));
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
     response = await metered(meter, () => dispatch(op, { c, request, url, auth, ...services(c.env), region, secure }));
   } catch (e) {
     const err = (seen.error = isS3Error(e) ? e : internalError(e, requestId));
+    // What an answer must not say (a KMS's own error text) travels as the cause, for the log only.
+    if (err.cause !== undefined) console.error(JSON.stringify({ type: 'error-cause', requestId, code: err.code, cause: String(err.cause) }));
     response = renderError(err, rawPath(request.url), requestId, request.method);
-    await discardBody(request);
+    await discardUnread(request);
   }
   response = await withCors(response, request, c.env);
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
-  // Cloudflare compresses compressible responses that name no Content-Encoding; S3 clients expect
-  // the bytes (and Content-Length) as stored, and some (aws-sdk-go) do not undo a gzip they asked for.
-  if (!response.headers.has('content-encoding')) response.headers.set('content-encoding', 'identity');
+  // Cloudflare compresses compressible responses that name no Content-Encoding for clients that
+  // accept gzip or br; S3 clients expect the bytes (and Content-Length) as stored, and some
+  // (aws-sdk-go) do not undo a gzip they asked for. Said only then: SDKs report it as the object's.
+  if (!response.headers.has('content-encoding') && acceptsCompression(request)) response.headers.set('content-encoding', 'identity');
   observeRequest(c.env, (p) => c.executionCtx.waitUntil(p), { requestId, started, request, ...seen, response, meter });
   return response;
 });
 
-/** Bytes of an unread request body worth reading before an error answer (S3 clients see a reset otherwise). */
-const DISCARD_LIMIT = 64 * 1024 * 1024;
-
-/**
- * Reads and drops a body the handler never read, so the client can finish sending and read the error
- * instead of a connection reset; bodies larger than DISCARD_LIMIT are cut off.
- */
-async function discardBody(request: Request): Promise<void> {
-  if (!request.body || request.body.locked) return;
-  const reader = request.body.getReader();
-  try {
-    for (let read = 0; read < DISCARD_LIMIT; ) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      read += value.length;
-    }
-    await reader.cancel();
-  } catch {
-    // The client went away: nothing to answer.
-  }
+function acceptsCompression(request: Request): boolean {
+  const accepted = clientAcceptEncoding(request, request.headers.get('accept-encoding') ?? '');
+  return /\b(gzip|br)\b/i.test(accepted);
 }
 
 function internalError(e: unknown, requestId: string): S3Error {

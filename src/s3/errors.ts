@@ -32,6 +32,7 @@ const STATUS = {
   MalformedPOSTRequest: 400,
   'KMS.DisabledException': 400,
   'KMS.NotFoundException': 400,
+  MalformedTrailerError: 400,
   MalformedXML: 400,
   MaxPostPreDataLengthExceededError: 400,
   MetadataTooLarge: 400,

@@ -306,7 +306,7 @@ export class MetadataStore {
       statements.unshift(guard(this.db, 'NOT EXISTS (SELECT 1 FROM objects WHERE bucket = ?1 AND key = ?2)', record.bucket, record.key));
     }
     if (condition.ifMatch !== undefined) {
-      statements.unshift(guard(this.db, 'EXISTS (SELECT 1 FROM objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3)', record.bucket, record.key, condition.ifMatch));
+      statements.unshift(guard(this.db, "EXISTS (SELECT 1 FROM objects WHERE bucket = ?1 AND key = ?2 AND (?3 = '*' OR etag = ?3))", record.bucket, record.key, condition.ifMatch));
     }
     return runGuarded(this.db, statements);
   }
@@ -472,6 +472,7 @@ export function blobReferenced(id: string): string {
 /** Conditions of a conditional write: If-None-Match: * and If-Match: "etag". */
 export interface WriteCondition {
   ifNoneMatch?: boolean;
+  /** A quoted ETag, or '*': any current version. */
   ifMatch?: string;
 }
 

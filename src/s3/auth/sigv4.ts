@@ -2,7 +2,9 @@
 // no path normalization, no double encoding, WebCrypto only.
 import { timingSafeEqual } from '../../crypto/keys';
 import { rawPath } from '../address';
+import { headerText } from '../header-text';
 import { S3Error, type S3ErrorCode } from '../errors';
+import { redactSecrets } from './redact';
 import { authenticateV2, isSigV2 } from './sigv2';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -343,7 +345,7 @@ const invalidContentSha256 = () =>
  * (to "br, gzip") and keeps the original in request.cf.clientAcceptEncoding; clients such as
  * aws-sdk-go (rclone) sign it.
  */
-function clientAcceptEncoding(request: Request, seen: string): string {
+export function clientAcceptEncoding(request: Request, seen: string): string {
   const original = (request as { cf?: { clientAcceptEncoding?: unknown } }).cf?.clientAcceptEncoding;
   return typeof original === 'string' ? original : seen;
 }
@@ -356,7 +358,8 @@ async function verifySignature(
   datetime: string,
   payloadHash: string,
 ): Promise<{ key: CryptoKey; scope: string }> {
-  const headers: [string, string][] = [...request.headers].map(([name, value]) => [name, name === 'accept-encoding' ? clientAcceptEncoding(request, value) : value]);
+  // Clients sign the bytes they sent: non-ASCII values are UTF-8, which canonicalRequest encodes back.
+  const headers: [string, string][] = [...request.headers].map(([name, value]) => [name, name === 'accept-encoding' ? clientAcceptEncoding(request, value) : headerText(value)]);
   // Where the runtime does not expose Host, the URL's authority is what the client addressed (and signed).
   if (!request.headers.has('host')) headers.push(['host', url.host]);
   const canonical = canonicalRequest({
@@ -374,7 +377,7 @@ async function verifySignature(
       AWSAccessKeyId: claim.accessKeyId,
       StringToSign: toSign,
       SignatureProvided: claim.signature,
-      CanonicalRequest: canonical,
+      CanonicalRequest: redactSecrets(canonical),
     });
   }
   return { key, scope };
@@ -502,16 +505,16 @@ async function authenticatePresigned(
   return { accessKeyId: claim.accessKeyId, payload };
 }
 
-/** Authenticates a request signed with SigV4 (or SigV2, which S3 still accepts), by Authorization
+/** Authenticates a request signed with SigV4 (or SigV2 where sigv2.ts allows it), by Authorization
  *  header or presigned URL; throws S3Error otherwise. `url` is `new URL(request.url)`; the canonical
  *  path is taken from `request.url` itself. `resource`: the path in path-style form (SigV2 signs it). */
 export async function authenticate(
   request: Request,
   url: URL,
   secretFor: (accessKeyId: string) => string | undefined,
-  opts: { region: string; now: Date; resource?: string },
+  opts: { region: string; now: Date; resource?: string; allowSigV2Headers?: boolean },
 ): Promise<AuthContext> {
-  if (isSigV2(request, url)) return authenticateV2(request, url, opts.resource ?? rawPath(request.url), secretFor, opts.now);
+  if (isSigV2(request, url)) return authenticateV2(request, url, opts.resource ?? rawPath(request.url), secretFor, opts.now, opts.allowSigV2Headers);
   const authorization = request.headers.get('authorization');
   const presigned = url.searchParams.has('X-Amz-Algorithm') || url.searchParams.has('X-Amz-Signature');
   if (authorization !== null && presigned) {

@@ -3,7 +3,7 @@
 import { timingSafeEqual } from '../../crypto/keys';
 import { READ_SIZE, inLargeChunks } from '../../streams';
 import { rawPath } from '../address';
-import { parseCredentials } from '../app';
+import { parseCredentials } from '../auth/credentials';
 import { signV2 } from '../auth/sigv2';
 import { type AuthContext, hmacHex, signingKey } from '../auth/sigv4';
 import type { S3Request } from '../context';
