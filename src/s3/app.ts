@@ -6,17 +6,21 @@ import { Encryption } from '../service/encryption';
 import { KeyCache } from '../service/key-cache';
 import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
+import { Identities, type Identity } from '../service/identities';
 import { Rewrapper } from '../service/rewrap';
 import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
 import { MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
+import { UserStore } from '../storage/users';
+import { authorize } from '../policy/access';
 import { parseAddress, rawPath } from './address';
 import { authenticate } from './auth/sigv4';
 import type { S3Request } from './context';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
+import { adminCreateUser, adminDeleteUser, adminListUsers, adminSetUserDisabled } from './handlers/users';
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
 import { listObjectVersions, listObjects, listObjectsV2 } from './handlers/list';
@@ -47,6 +51,7 @@ export interface Services {
   objects: ObjectService;
   multipart: MultipartService;
   rewrapper: Rewrapper;
+  identities: Identities;
 }
 
 /** Unsealed data keys cached across the requests an isolate serves (KMS_CACHE_TTL_SECONDS, default 60; 0 = off). */
@@ -63,6 +68,7 @@ export function services(env: Bindings): Services {
     objects: new ObjectService(meta, blobs, encryption),
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
     rewrapper: new Rewrapper(kms, meta, bucketKeys),
+    identities: new Identities(parseCredentials(env.CREDENTIALS), new UserStore(env.DB), kms),
   };
 }
 
@@ -70,6 +76,16 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
   switch (op.kind) {
     case 'AdminRewrap':
       return adminRewrap(req);
+    case 'AdminCreateUser':
+      return adminCreateUser(req);
+    case 'AdminListUsers':
+      return adminListUsers(req);
+    case 'AdminDisableUser':
+      return adminSetUserDisabled(req, op.accessKeyId, true);
+    case 'AdminEnableUser':
+      return adminSetUserDisabled(req, op.accessKeyId, false);
+    case 'AdminDeleteUser':
+      return adminDeleteUser(req, op.accessKeyId);
     case 'ListBuckets':
       return listBuckets(req);
     case 'CreateBucket':
@@ -152,11 +168,13 @@ app.all('*', async (c) => {
     const region = c.env.REGION || 'us-east-1';
     const suffixes = (c.env.VIRTUAL_HOST_SUFFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const address = parseAddress(request.url, request.headers.get('host') ?? url.host, suffixes);
-    const credentials = parseCredentials(c.env.CREDENTIALS);
-    const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
+    const svc = services(c.env);
+    let identity: Identity | undefined;
+    const auth = await authenticate(request, url, async (id) => (identity = await svc.identities.resolve(id))?.secret, { region, now: new Date(), resource: address.resource });
     const op = parseOperation(request.method, address, url.searchParams, request.headers);
+    const access = authorize(op, identity!.principal, request, url);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
-    response = await dispatch(op, { c, request, url, auth, ...services(c.env), region, secure });
+    response = await dispatch(op, { c, request, url, auth, access, ...svc, region, secure });
   } catch (e) {
     const err = isS3Error(e) ? e : internalError(e);
     response = renderError(err, rawPath(request.url), requestId, request.method);

@@ -4,7 +4,7 @@
 // Content-MD5 and x-amz-checksum-* headers, as in S3.
 import { timingSafeEqual } from '../../crypto/keys';
 import { S3Error } from '../errors';
-import type { AuthContext } from './sigv4';
+import type { AuthContext, SecretLookup } from './sigv4';
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -46,7 +46,7 @@ export async function authenticateV2(
   request: Request,
   url: URL,
   resource: string,
-  secretFor: (accessKeyId: string) => string | undefined,
+  secretFor: SecretLookup,
   now: Date,
 ): Promise<AuthContext> {
   const header = request.headers.get('authorization');
@@ -72,7 +72,7 @@ export async function authenticateV2(
     if (!/^\d{1,12}$/.test(dateOrExpires)) throw new S3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
     if (Number(dateOrExpires) * 1000 < now.getTime()) throw new S3Error('AccessDenied', 'Request has expired');
   }
-  const secret = secretFor(accessKeyId);
+  const secret = await secretFor(accessKeyId);
   if (secret === undefined) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId });
   const toSign = stringToSignV2(request, url, resource, dateOrExpires);
   const utf8 = new TextEncoder();

@@ -8,8 +8,8 @@ import { parseXml, xmlDocument } from '../xml';
 
 const xml = (body: string, status = 200) => new Response(body, { status, headers: { 'content-type': 'application/xml' } });
 
-export async function listBuckets({ objects }: S3Request): Promise<Response> {
-  const buckets = await objects.buckets();
+export async function listBuckets({ objects, access }: S3Request): Promise<Response> {
+  const buckets = access.listable(await objects.buckets());
   return xml(
     xmlDocument('ListAllMyBucketsResult', {
       Owner: OWNER,

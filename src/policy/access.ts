@@ -1,0 +1,50 @@
+// Authorization of one request, once, between parse and dispatch: administrators may do everything;
+// any other access key may do what its policy allows, and no Admin operation at all.
+import { S3Error } from '../s3/errors';
+import type { Operation } from '../s3/operation';
+import { bucketArn, isAdminOperation, requiredActions } from './actions';
+import { requestContext } from './context';
+import { type Decision, type RequestContext, evaluate } from './evaluate';
+import type { Policy } from './policy';
+
+export type Principal = { admin: true; accessKeyId: string } | { admin: false; accessKeyId: string; policy: Policy };
+
+const accessDenied = () => new S3Error('AccessDenied', 'Access Denied');
+
+export class Access {
+  constructor(
+    readonly principal: Principal,
+    private readonly context: RequestContext,
+  ) {}
+
+  decide(action: string, resource: string): Decision {
+    if (this.principal.admin) return 'allow';
+    return evaluate(this.principal.policy, { action, resource, context: this.context });
+  }
+
+  allows(action: string, resource: string): boolean {
+    return this.decide(action, resource) === 'allow';
+  }
+
+  /**
+   * The buckets ListBuckets shows: all with s3:ListAllMyBuckets (AWS), else those the key may
+   * s3:ListBucket (MinIO), so that a key scoped to a few buckets sees just those; an explicit Deny
+   * of s3:ListAllMyBuckets refuses the listing, as AWS does.
+   */
+  listable<T extends { name: string }>(buckets: T[]): T[] {
+    const all = this.decide('s3:ListAllMyBuckets', '*');
+    if (all === 'deny') throw accessDenied();
+    return all === 'allow' ? buckets : buckets.filter((b) => this.allows('s3:ListBucket', bucketArn(b.name)));
+  }
+}
+
+/** The access of `principal` to `op`, or AccessDenied. */
+export function authorize(op: Operation, principal: Principal, request: Request, url: URL): Access {
+  const access = new Access(principal, requestContext(request.headers, url));
+  if (principal.admin) return access;
+  if (isAdminOperation(op)) throw accessDenied();
+  for (const { action, resource } of requiredActions(op, request.headers)) {
+    if (!access.allows(action, resource)) throw accessDenied();
+  }
+  return access;
+}
