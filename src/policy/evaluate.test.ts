@@ -97,7 +97,7 @@ describe('evaluate', () => {
     ['ForAllValues:StringEquals', 'a', undefined, true],
   ] as const)('%s %s against %s: %s', (operator, value, actual, holds) => {
     const p = allow({ Action: 's3:*', Resource: '*', Condition: { [operator]: { 'Test:Key': value } } });
-    const context = actual === undefined ? {} : { 'test:key': actual };
+    const context: Record<string, string> = actual === undefined ? {} : { 'test:key': actual };
     expect(evaluate(p, req('s3:GetObject', '*', context))).toBe(holds ? 'allow' : 'implicit-deny');
   });
 
@@ -143,7 +143,7 @@ const toRequest = (r: { action: string; resource: string; context: Record<string
   ...r,
   context: new Map(Object.entries(r.context).filter(([, v]) => v !== undefined).map(([k, v]) => [k, [v!]])),
 });
-const clean = (sts: { Condition?: unknown }[]) => sts.map(({ Condition, ...st }) => (Condition ? { ...st, Condition } : st));
+const clean = <T extends { Condition?: unknown }>(sts: T[]) => sts.map(({ Condition, ...st }) => (Condition ? { ...st, Condition } : st));
 
 describe('evaluate: properties', () => {
   it('adding a statement with Effect Deny never allows more', () => {

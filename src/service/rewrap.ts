@@ -18,6 +18,8 @@ export interface RewrapBatch {
   /** Where the previous batch stopped; null to start. */
   cursor: string | null;
   limit: number;
+  /** Count the rows of the whole run (for a progress bar). */
+  count?: boolean;
 }
 
 export interface RewrapReport {
@@ -30,6 +32,8 @@ export interface RewrapReport {
   failures: RewrapFailure[];
   /** Where the next batch starts; null when done. */
   cursor: string | null;
+  /** With `count`: rows a run from the start examines. */
+  total?: number;
 }
 
 export interface RewrapFailure {
@@ -57,6 +61,7 @@ export class Rewrapper {
     await usableTarget(kms, target);
     const rows = await this.meta.kmsSealedRows(b.cursor, b.limit);
     const report: RewrapReport = { examined: rows.length, rewrapped: 0, skipped: 0, failed: 0, failures: [], cursor: rows.length < b.limit ? null : rows.at(-1)!.cursor };
+    if (b.count) report.total = await this.meta.countKmsSealedRows();
     for (const row of rows) {
       if (!b.all && (row.kekId === target || row.keyId === target)) continue;
       let rewrapped;
