@@ -298,10 +298,10 @@ describe.runIf(existsSync(AWS))('policies through the aws CLI', () => {
       (e: { stderr: string }) => Promise.reject(new Error(e.stderr)),
     );
 
+  // Each CLI run costs seconds: a few that cover action, resource, condition and Deny.
   it('allows and denies by action, resource prefix and the encryption condition', async () => {
     const key = await createKey(
       { Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: `${A}/cli/*` },
-      // Each CLI run costs seconds: a few that cover action, resource, condition and Deny.
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: A, Condition: { StringLike: { 's3:prefix': 'cli/*' } } },
       { Effect: 'Deny', Action: 's3:PutObject', Resource: '*', Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } } },
     );

@@ -23,11 +23,16 @@ export class AdminClient {
 
   /** `method` on /_admin/`path`; the answer's JSON (null when it has none). */
   async request(method, path, body) {
-    const response = await this.#aws.fetch(`${this.endpoint}/_admin/${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    let response;
+    try {
+      response = await this.#aws.fetch(`${this.endpoint}/_admin/${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (e) {
+      throw new AdminError(`cannot reach ${this.endpoint}: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
+    }
     const text = await response.text();
     if (!response.ok) {
       const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];

@@ -65,7 +65,7 @@ try {
     console.error(`error: ${e.message}`);
     process.exitCode = 1;
   } else {
-    console.error(`error: ${e?.cause?.code === 'ECONNREFUSED' ? 'nothing answers at the endpoint' : e?.message ?? e}`);
+    console.error(`error: ${e?.message ?? e}`);
     process.exitCode = 1;
   }
 }
