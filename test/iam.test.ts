@@ -81,6 +81,14 @@ describe('policies through the JS SDK', () => {
     expect(await s3Error(s3.send(new ListObjectsV2Command({ Bucket: 'iam-a' })))).toEqual(denied);
   });
 
+  it('a missing key is NoSuchKey only to a key that may list the bucket, as on S3', async () => {
+    const reader = await withPolicy({ Effect: 'Allow', Action: 's3:GetObject', Resource: `${A}/*` });
+    expect(await s3Error(reader.send(get('no/such/key')))).toEqual(denied);
+    const lister = await withPolicy({ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: [A, `${A}/*`] });
+    expect(await s3Error(lister.send(get('no/such/key')))).toEqual({ name: 'NoSuchKey', status: 404 });
+    expect(await s3Error(svc.client.send(get('no/such/key')))).toEqual({ name: 'NoSuchKey', status: 404 });
+  });
+
   it('Action wildcards: s3:Get* and s3:*', async () => {
     const reader = await withPolicy({ Effect: 'Allow', Action: 's3:Get*', Resource: [A, `${A}/*`] });
     await reader.send(get('abc'));
@@ -273,6 +281,15 @@ describe('the admin role', () => {
     const again = await adminCall('DELETE', `users/${key.accessKeyId}`);
     expect(again.status).toBe(404);
     expect(await again.text()).toContain('<Code>NoSuchEntity</Code>');
+  });
+
+  it('a key is read from D1 once per 10 s per isolate, not on every request', async () => {
+    const key = await createKey({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' });
+    const s3 = clientOf(key);
+    await s3.send(get('abc'));
+    // Removed behind the service's back (not through the admin API, which also drops the isolate's copy):
+    await svc.db.prepare('DELETE FROM users WHERE access_key_id = ?').bind(key.accessKeyId).run();
+    await s3.send(get('abc'));
   });
 
   it('refuses a malformed policy in words', async () => {

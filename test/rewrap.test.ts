@@ -11,8 +11,10 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 import { ROOT } from './helpers/paths';
@@ -41,6 +43,13 @@ const rewrap = async (...args: string[]) => {
 };
 const read = async (Key: string, extra: Record<string, unknown> = {}) =>
   Buffer.from(await (await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key, ...extra }))).Body!.transformToByteArray());
+/** A new access key that may read objects. */
+async function createUser(): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const admin = new AwsClient({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, service: 's3', region: 'us-east-1' });
+  const policy = { Statement: { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' } };
+  const response = await admin.fetch(`${svc.endpoint}/_admin/users`, { method: 'POST', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, body: JSON.stringify({ name: 'reader', policy }) });
+  return response.json();
+}
 const sealedKeys = async () => (await svc.db.prepare('SELECT key, kek_id, hex(sealed_key) FROM objects ORDER BY key').all()).results;
 const blobs = async () => (await svc.r2.list({ prefix: 'blobs/' })).objects.map((o) => `${o.key}:${o.etag}`).sort();
 
@@ -68,17 +77,18 @@ describe('re-wrap', () => {
     const { UploadId } = await svc.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'pending', ServerSideEncryption: 'aws:kms' }));
     const part = randomBytes(2000);
     const { ETag } = await svc.client.send(new UploadPartCommand({ Bucket: bucket, Key: 'pending', UploadId, PartNumber: 1, Body: part }));
+    const user = await createUser();
     const before = await blobs();
 
     const { totals, progress, code } = await rewrap('--key-id', 'key-two', '--batch', '3');
-    // 6 objects sealed by the KMS, 1 SSE-S3 object, 1 upload, 1 bucket key (which seals kms/5).
+    // 6 objects sealed by the KMS, 1 SSE-S3 object, 1 upload, 1 bucket key (which seals kms/5), 1 access key's secret.
     expect(code).toBe(0);
-    expect(totals).toMatchObject({ examined: 9, rewrapped: 9, skipped: 0, failed: 0, failures: [] });
+    expect(totals).toMatchObject({ examined: 10, rewrapped: 10, skipped: 0, failed: 0, failures: [] });
     expect(progress.trim().split('\n')).toEqual([
-      expect.stringMatching(/^examined 3\/9, re-wrapped 3, skipped 0, failed 0; cursor '\[2,.*\]'$/),
-      expect.stringMatching(/^examined 6\/9, re-wrapped 6, .*; cursor '/),
-      expect.stringMatching(/^examined 9\/9, re-wrapped 9, .*; cursor '/),
-      'examined 9/9, re-wrapped 9, skipped 0, failed 0; done',
+      expect.stringMatching(/^examined 3\/10, re-wrapped 3, skipped 0, failed 0; cursor '\[2,.*\]'$/),
+      expect.stringMatching(/^examined 6\/10, re-wrapped 6, .*; cursor '/),
+      expect.stringMatching(/^examined 9\/10, re-wrapped 9, .*; cursor '/),
+      'examined 10/10, re-wrapped 10, skipped 0, failed 0; done',
     ]);
     expect(await blobs()).toEqual(before);
 
@@ -87,6 +97,10 @@ describe('re-wrap', () => {
     await new Promise((r) => setTimeout(r, 1100));
     for (const [key, body] of bodies) expect((await read(key, key === 'ssec' ? ssec : {})).equals(body)).toBe(true);
     expect((await svc.client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'kms/0' }))).SSEKMSKeyId).toBe('key-two');
+    // The access key's secret, never used before, opens under key-two.
+    const asUser = new S3Client({ endpoint: svc.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: user });
+    expect(await (await asUser.send(new GetObjectCommand({ Bucket: bucket, Key: 's3' }))).Body!.transformToByteArray()).toEqual(new Uint8Array(bodies.get('s3')!));
+    asUser.destroy();
     await svc.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'pending', UploadId, MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] } }));
     expect((await read('pending')).equals(part)).toBe(true);
 

@@ -36,6 +36,17 @@ export class Access {
     if (all === 'deny') throw accessDenied();
     return all === 'allow' ? buckets : buckets.filter((b) => this.allows('s3:ListBucket', bucketArn(b.name)));
   }
+
+  /**
+   * For `promise.catch`: a missing key is AccessDenied (403), not NoSuchKey (404), to a key that may
+   * not s3:ListBucket the bucket, as on S3, so that it cannot probe for names it may not list.
+   */
+  concealMissing(op: Operation): (e: unknown) => never {
+    return (e) => {
+      if (e instanceof S3Error && e.code === 'NoSuchKey' && 'bucket' in op && !this.allows('s3:ListBucket', bucketArn(op.bucket))) throw accessDenied();
+      throw e;
+    };
+  }
 }
 
 /** The access of `principal` to `op`, or AccessDenied. */

@@ -25,7 +25,7 @@ const copy = (op: { bucket: string; key: string }, headers: Headers): ActionChec
   return [...onObject('s3:PutObject')(op), ...onObject('s3:GetObject')(source)];
 };
 
-/** Read actions of the bucket sub-resources this service answers without a configuration. */
+/** Read actions of the bucket sub-resources this service answers without a configuration (all of them: actions.test.ts). */
 const SUBRESOURCE_READS: Record<string, string> = {
   cors: 's3:GetBucketCORS',
   lifecycle: 's3:GetLifecycleConfiguration',
@@ -65,7 +65,11 @@ export const OPERATION_ACTIONS: { [K in UserKind]: (op: Of<K>, headers: Headers)
   ListMultipartUploads: onBucket('s3:ListBucketMultipartUploads'),
   ListObjectVersions: onBucket('s3:ListBucketVersions'),
   GetBucketAcl: onBucket('s3:GetBucketAcl'),
-  GetBucketSubresource: (op) => onBucket(SUBRESOURCE_READS[op.subresource] ?? `s3:GetBucket${op.subresource}`)(op),
+  GetBucketSubresource: (op) => {
+    const action = SUBRESOURCE_READS[op.subresource];
+    if (!action) throw new RangeError(`no IAM action for ?${op.subresource}`);
+    return onBucket(action)(op);
+  },
   PutAcl: (op) => (op.key === null ? onBucket('s3:PutBucketAcl')(op) : onObject('s3:PutObjectAcl')({ bucket: op.bucket, key: op.key })),
   GetObjectAcl: onObject('s3:GetObjectAcl'),
   GetObjectTagging: onObject('s3:GetObjectTagging'),

@@ -64,11 +64,12 @@ export function services(env: Bindings): Services {
   const encryption = new Encryption(kms, bucketKeys, keyCache);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
+  const users = new UserStore(env.DB);
   return {
     objects: new ObjectService(meta, blobs, encryption),
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
-    rewrapper: new Rewrapper(kms, meta, bucketKeys),
-    identities: new Identities(parseCredentials(env.CREDENTIALS), new UserStore(env.DB), kms),
+    rewrapper: new Rewrapper(kms, meta, bucketKeys, users),
+    identities: new Identities(parseCredentials(env.CREDENTIALS), users, kms),
   };
 }
 
@@ -174,7 +175,7 @@ app.all('*', async (c) => {
     const op = parseOperation(request.method, address, url.searchParams, request.headers);
     const access = authorize(op, identity!.principal, request, url);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
-    response = await dispatch(op, { c, request, url, auth, access, ...svc, region, secure });
+    response = await dispatch(op, { c, request, url, auth, access, ...svc, region, secure }).catch(access.concealMissing(op));
   } catch (e) {
     const err = isS3Error(e) ? e : internalError(e);
     response = renderError(err, rawPath(request.url), requestId, request.method);

@@ -36,7 +36,8 @@ export interface NewUser extends UserView {
 /** Resolved keys (null: no usable key by that id) per isolate, oldest evicted first. */
 const cache = new Map<string, { identity: Identity | null; expires: number }>();
 
-const binding = (accessKeyId: string): KeyBinding => ({ mode: 'SSE-KMS', bucket: '_admin', key: `users/${accessKeyId}` });
+/** What a secret's seal is bound to: its access key id, under a bucket name no bucket can have. */
+export const secretBinding = (accessKeyId: string): KeyBinding => ({ mode: 'SSE-KMS', bucket: '_admin', key: `users/${accessKeyId}` });
 /** 40 characters of base64, like an AWS secret access key: 240 bits of the data key. */
 const secretOf = (dataKey: Uint8Array) => btoa(String.fromCharCode(...dataKey)).slice(0, 40);
 
@@ -82,7 +83,7 @@ export class Identities {
     if (!user || user.disabledAt !== null) return null;
     let dataKey: Uint8Array;
     try {
-      dataKey = await this.kms().decryptDataKey(user.kekId, user.sealedSecret, binding(accessKeyId));
+      dataKey = await this.kms().decryptDataKey(user.kekId, user.sealedSecret, secretBinding(accessKeyId));
     } catch (e) {
       // A sealed secret that does not open is refused like an unknown key (and logged, without it).
       if (!(e instanceof KmsError) || e.kind !== 'not-authentic') return kmsFailure(e);
@@ -107,7 +108,7 @@ export class Identities {
       if (this.admins.has(accessKeyId)) continue;
       let sealed;
       try {
-        sealed = await kms.generateDataKey(kms.defaultKeyId, binding(accessKeyId));
+        sealed = await kms.generateDataKey(kms.defaultKeyId, secretBinding(accessKeyId));
       } catch (e) {
         return kmsFailure(e);
       }

@@ -1,14 +1,17 @@
-// Re-wrap: re-seals the KMS-sealed key material of every object, upload and bucket key under another
-// KMS key (or the newest version of the same one) without touching object data. Batched and
-// resumable by cursor; safe while traffic flows, because each row is updated only if its sealed key
-// is still the one that was re-wrapped (an object overwritten meanwhile is skipped: it is new).
+// Re-wrap: re-seals the KMS-sealed key material of every object, upload and bucket key, and the
+// secrets of access keys, under another KMS key (or the newest version of the same one) without
+// touching object data. Batched and resumable by cursor; safe while traffic flows, because each row
+// is updated only if its sealed key is still the one that was re-wrapped (an object overwritten
+// meanwhile is skipped: it is new).
 // The target key must exist and be enabled before anything is re-sealed; a row the KMS cannot
 // re-wrap (its old key gone, damaged key material, a KMS failure) is reported and passed over.
 import type { KeyBinding } from '../crypto/keys';
 import { type Kms, KmsError } from '../kms/kms';
 import type { BucketKeyStore } from '../storage/bucket-keys';
 import type { KmsSealedRow, MetadataStore } from '../storage/metadata';
+import type { UserStore } from '../storage/users';
 import { kmsFailure } from './encryption';
+import { secretBinding } from './identities';
 
 export interface RewrapBatch {
   /** KMS key to re-seal under; the KMS's default key when null. */
@@ -53,6 +56,7 @@ export class Rewrapper {
     private readonly kms: () => Kms,
     private readonly meta: MetadataStore,
     private readonly bucketKeys: BucketKeyStore,
+    private readonly users: UserStore,
   ) {}
 
   async batch(b: RewrapBatch): Promise<RewrapReport> {
@@ -76,7 +80,9 @@ export class Rewrapper {
       const updated =
         row.table === 'bucket_keys'
           ? await this.bucketKeys.reseal(row.id, rewrapped.keyId, rewrapped.sealed, row.sealedKey)
-          : await this.meta.updateKmsSealing(row, rewrapped.keyId, rewrapped.sealed);
+          : row.table === 'users'
+            ? await this.users.reseal(row.id, rewrapped.keyId, rewrapped.sealed, row.sealedKey)
+            : await this.meta.updateKmsSealing(row, rewrapped.keyId, rewrapped.sealed);
       if (updated) report.rewrapped++;
       else report.skipped++;
     }
@@ -84,7 +90,7 @@ export class Rewrapper {
   }
 }
 
-const binding = (row: KmsSealedRow): KeyBinding => ({ mode: row.sseMode, bucket: row.bucket, key: row.key });
+const binding = (row: KmsSealedRow): KeyBinding => (row.table === 'users' ? secretBinding(row.id) : { mode: row.sseMode, bucket: row.bucket, key: row.key });
 
 /** Throws the S3 error for a target key that does not exist or may not be used. */
 async function usableTarget(kms: Kms, keyId: string): Promise<void> {

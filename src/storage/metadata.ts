@@ -274,7 +274,7 @@ export class MetadataStore {
 
   /**
    * Rows sealed by the KMS itself (not under a bucket key or an SSE-C key), bucket keys first, then
-   * uploads, then objects, each in a stable order, after `cursor`.
+   * uploads, then objects, then access keys' secrets, each in a stable order, after `cursor`.
    */
   async kmsSealedRows(cursor: string | null, limit: number): Promise<KmsSealedRow[]> {
     const [rank, position] = cursor ? (JSON.parse(cursor) as [number, string]) : [-1, ''];
@@ -286,6 +286,8 @@ export class MetadataStore {
            SELECT 1, upload_id, 'uploads', upload_id, bucket, key, sse_mode, NULL, kek_id, sealed_key, kms_context FROM uploads WHERE ${KMS_SEALED}
            UNION ALL
            SELECT 2, bucket || char(0) || key, 'objects', '', bucket, key, sse_mode, NULL, kek_id, sealed_key, kms_context FROM objects WHERE ${KMS_SEALED}
+           UNION ALL
+           SELECT 3, access_key_id, 'users', access_key_id, '', '', 'SSE-KMS', NULL, kek_id, sealed_secret, NULL FROM users
          ) WHERE (rank, position) > (?1, ?2) ORDER BY rank, position LIMIT ?3`,
       )
       .bind(rank, position, limit)
@@ -320,7 +322,7 @@ export class MetadataStore {
   async countKmsSealedRows(): Promise<number> {
     const count = (table: string, where = '') => `(SELECT count(*) FROM ${table} ${where})`;
     const row = await this.db
-      .prepare(`SELECT ${count('bucket_keys')} + ${count('uploads', `WHERE ${KMS_SEALED}`)} + ${count('objects', `WHERE ${KMS_SEALED}`)} AS n`)
+      .prepare(`SELECT ${count('bucket_keys')} + ${count('uploads', `WHERE ${KMS_SEALED}`)} + ${count('objects', `WHERE ${KMS_SEALED}`)} + ${count('users')} AS n`)
       .first<{ n: number }>();
     return row!.n;
   }
@@ -503,10 +505,10 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
 
 /** A row whose key material the KMS sealed: an object, an upload in progress or a bucket key. */
 export interface KmsSealedRow {
-  table: 'objects' | 'uploads' | 'bucket_keys';
+  table: 'objects' | 'uploads' | 'bucket_keys' | 'users';
   /** Opaque position of this row in the re-wrap order. */
   cursor: string;
-  /** Upload id or bucket key id ('' for objects). */
+  /** Upload id, bucket key id or access key id ('' for objects). */
   id: string;
   bucket: string;
   /** Object key ('' for a bucket key). */

@@ -62,6 +62,12 @@ export class UserStore {
     return result.meta.changes === 1;
   }
 
+  /** Re-seals the secret in place if it is still `previous` (re-wrap). */
+  async reseal(accessKeyId: string, kekId: string, sealedSecret: Uint8Array, previous: Uint8Array): Promise<boolean> {
+    const result = await this.db.prepare('UPDATE users SET kek_id = ?, sealed_secret = ? WHERE access_key_id = ? AND sealed_secret = ?').bind(kekId, sealedSecret, accessKeyId, previous).run();
+    return result.meta.changes === 1;
+  }
+
   async delete(accessKeyId: string): Promise<boolean> {
     const result = await this.db.prepare('DELETE FROM users WHERE access_key_id = ?').bind(accessKeyId).run();
     return result.meta.changes === 1;
