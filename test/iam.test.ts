@@ -220,11 +220,12 @@ describe('policies through the JS SDK', () => {
     await svc.client.send(new HeadObjectCommand({ Bucket: 'iam-a', Key: 'multi/keep' }));
   });
 
-  it('ListBuckets shows every bucket with s3:ListAllMyBuckets, else the buckets the key may list', async () => {
+  it('ListBuckets shows every bucket with s3:ListAllMyBuckets, else the buckets the key may list, else AccessDenied', async () => {
     const names = async (s3: S3Client) => ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name);
     expect(await names(await withPolicy({ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }))).toEqual(['iam-a', 'iam-b']);
     expect(await names(await withPolicy({ Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::iam-b' }))).toEqual(['iam-b']);
-    expect(await names(await withPolicy({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }))).toEqual([]);
+    expect(await names(await withPolicy({ Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws:s3:::iam-a' }))).toEqual(['iam-a']);
+    expect(await s3Error((await withPolicy({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' })).send(new ListBucketsCommand({})))).toEqual(denied);
     const refused = await withPolicy({ Effect: 'Allow', Action: 's3:*', Resource: '*' }, { Effect: 'Deny', Action: 's3:ListAllMyBuckets', Resource: '*' });
     expect(await s3Error(refused.send(new ListBucketsCommand({})))).toEqual(denied);
   });

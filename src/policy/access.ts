@@ -27,14 +27,16 @@ export class Access {
   }
 
   /**
-   * The buckets ListBuckets shows: all with s3:ListAllMyBuckets (AWS), else those the key may
-   * s3:ListBucket (MinIO), so that a key scoped to a few buckets sees just those; an explicit Deny
-   * of s3:ListAllMyBuckets refuses the listing, as AWS does.
+   * The buckets ListBuckets shows: all with s3:ListAllMyBuckets (AWS); else, as MinIO does, those the
+   * key may s3:ListBucket or s3:GetBucketLocation, so a key scoped to a few buckets sees just those;
+   * AccessDenied when that leaves none, or s3:ListAllMyBuckets is denied explicitly.
    */
   listable<T extends { name: string }>(buckets: T[]): T[] {
     const all = this.decide('s3:ListAllMyBuckets', '*');
-    if (all === 'deny') throw accessDenied();
-    return all === 'allow' ? buckets : buckets.filter((b) => this.allows('s3:ListBucket', bucketArn(b.name)));
+    if (all === 'allow') return buckets;
+    const visible = buckets.filter((b) => this.allows('s3:ListBucket', bucketArn(b.name)) || this.allows('s3:GetBucketLocation', bucketArn(b.name)));
+    if (all === 'deny' || visible.length === 0) throw accessDenied();
+    return visible;
   }
 
   /**
