@@ -284,6 +284,17 @@ describe('the admin role', () => {
     expect(await again.text()).toContain('<Code>NoSuchEntity</Code>');
   });
 
+  it('a sealed secret opens only for its own access key id', async () => {
+    const policy = { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' };
+    const [a, b] = [await createKey(policy), await createKey(policy)];
+    // B's row gets A's sealed secret (before B was ever used, so nothing is cached): B then signs nothing, with either secret.
+    await svc.db.prepare('UPDATE users SET sealed_secret = (SELECT sealed_secret FROM users WHERE access_key_id = ?1), kek_id = (SELECT kek_id FROM users WHERE access_key_id = ?1) WHERE access_key_id = ?2').bind(a.accessKeyId, b.accessKeyId).run();
+    const invalid = { name: 'InvalidAccessKeyId', status: 403 };
+    expect(await s3Error(clientOf({ accessKeyId: b.accessKeyId, secretAccessKey: a.secretAccessKey }).send(get('abc')))).toEqual(invalid);
+    expect(await s3Error(clientOf(b).send(get('abc')))).toEqual(invalid);
+    await clientOf(a).send(get('abc'));
+  });
+
   it('a key is read from D1 once per 10 s per isolate, not on every request', async () => {
     const key = await createKey({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' });
     const s3 = clientOf(key);

@@ -39,6 +39,8 @@ describe('parsePolicy', () => {
     ['a non-numeric NumericLessThan', statement({ Condition: { NumericLessThan: { 's3:max-keys': 'ten' } } }), /takes numbers/],
     ['an unknown field', statement({ Effects: 'Allow' }), /unknown field "Effects"/],
     ['an empty action list', statement({ Action: [] }), /non-empty/],
+    ['a policy variable in a resource', statement({ Resource: 'arn:aws:s3:::b/${aws:username}/*' }), /policy variables are not supported/],
+    ['a policy variable in a condition', statement({ Condition: { StringLike: { 's3:prefix': '${aws:username}/*' } } }), /policy variables are not supported/],
   ])('refuses %s in words', (_, doc, message) => {
     expect(() => parsePolicy(typeof doc === 'string' ? doc : JSON.stringify(doc))).toThrow(PolicyError);
     expect(() => parsePolicy(typeof doc === 'string' ? doc : JSON.stringify(doc))).toThrow(message);

@@ -63,6 +63,8 @@ export class PolicyError extends Error {
   }
 }
 
+const NO_VARIABLES = (where: string, value: string) => `${where}: "${value}" uses a policy variable; policy variables are not supported.`;
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A string or a non-empty list of strings (IAM accepts both wherever a list is expected). */
@@ -95,6 +97,7 @@ function patternSet(st: Record<string, unknown>, name: 'Action' | 'Resource', wh
     if (name === 'Resource' && p !== '*' && !p.startsWith('arn:')) {
       throw new PolicyError(`${where}: resource "${p}" is not an ARN (e.g. arn:aws:s3:::bucket/prefix*) or *.`);
     }
+    if (p.includes('${')) throw new PolicyError(NO_VARIABLES(where, p));
   }
   return { not, patterns };
 }
@@ -112,6 +115,8 @@ function parseConditions(value: unknown, where: string): Condition[] {
     if (!isObject(block) || Object.keys(block).length === 0) throw new PolicyError(`${where}: ${name} must map condition keys to values.`);
     for (const [key, values] of Object.entries(block)) {
       const parsed = conditionValues(values, `${where} ${name} ${key}`);
+      const variable = parsed.find((v) => v.includes('${'));
+      if (variable !== undefined) throw new PolicyError(NO_VARIABLES(where, variable));
       if ((operator === 'Bool' || operator === 'Null') && !parsed.every((v) => /^(true|false)$/i.test(v))) {
         throw new PolicyError(`${where}: ${name} ${key} takes true or false.`);
       }

@@ -4,7 +4,7 @@
 // keys stay in the isolate for CACHE_TTL_MS, so signing a request costs no D1 read or KMS call most
 // of the time; disabling or deleting a key takes effect in other isolates within that time.
 import type { KeyBinding } from '../crypto/keys';
-import { KmsError, type Kms } from '../kms/kms';
+import { KmsError, type KmsErrorKind, type Kms } from '../kms/kms';
 import { type Principal } from '../policy/access';
 import { PolicyError, parsePolicy } from '../policy/policy';
 import { S3Error } from '../s3/errors';
@@ -46,6 +46,7 @@ const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const newAccessKeyId = () => `EK${Array.from(crypto.getRandomValues(new Uint8Array(18)), (b) => ID_ALPHABET[b & 31]).join('')}`;
 
 const NAME = /^[\w+=,.@-]{1,64}$/;
+const UNUSABLE: KmsErrorKind[] = ['not-authentic', 'key-not-found', 'key-disabled'];
 
 const noSuchUser = (accessKeyId: string) => new S3Error('NoSuchEntity', `There is no access key ${accessKeyId}.`);
 
@@ -85,9 +86,10 @@ export class Identities {
     try {
       dataKey = await this.kms().decryptDataKey(user.kekId, user.sealedSecret, secretBinding(accessKeyId));
     } catch (e) {
-      // A sealed secret that does not open is refused like an unknown key (and logged, without it).
-      if (!(e instanceof KmsError) || e.kind !== 'not-authentic') return kmsFailure(e);
-      console.error('iam', 'sealed secret of', accessKeyId, 'does not open');
+      // A secret whose KMS key is gone or disabled, or whose seal does not open, can sign nothing:
+      // refused like an unknown key, and logged (never the secret). A KMS that is down is a 503.
+      if (!(e instanceof KmsError) || !UNUSABLE.includes(e.kind)) return kmsFailure(e);
+      console.error('iam', `the secret of ${accessKeyId} cannot be unsealed: ${e.kind}: ${e.message}`);
       return null;
     }
     return { secret: secretOf(dataKey), principal: { admin: false, accessKeyId, policy: parsePolicy(user.policy) } };
