@@ -5,13 +5,13 @@
 // of the time; disabling or deleting a key takes effect in other isolates within that time.
 import type { KeyBinding } from '../crypto/keys';
 import { KmsError, type KmsErrorKind, type Kms } from '../kms/kms';
-import { type Principal } from '../policy/access';
+import type { Principal } from '../policy/access';
 import { PolicyError, parsePolicy } from '../policy/policy';
 import { S3Error } from '../s3/errors';
 import type { UserRecord, UserStore } from '../storage/users';
 import { kmsFailure } from './encryption';
 
-export const CACHE_TTL_MS = 10_000;
+const CACHE_TTL_MS = 10_000;
 const CACHE_MAX_ENTRIES = 1000;
 const LIST_PAGE = 1000;
 
