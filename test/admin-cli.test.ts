@@ -1,7 +1,7 @@
 // The admin CLI (`npm run admin -- ...`, tools/admin) end to end against a local service.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +17,11 @@ const dir = mkdtempSync(join(tmpdir(), 'edge-sse-admin-'));
 const adminEnv = { AWS_ACCESS_KEY_ID: ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY };
 
 /** Runs the CLI; its stdout, stderr and exit status. */
-async function admin(args: string[], env: Record<string, string> = adminEnv): Promise<{ stdout: string; stderr: string; code: number }> {
+async function admin(args: string[], env: Record<string, string> = adminEnv, input = ''): Promise<{ stdout: string; stderr: string; code: number }> {
   const { PATH, HOME } = process.env;
-  return promisify(execFile)(process.execPath, [`${ROOT}tools/admin/main.mjs`, ...args], { env: { PATH, HOME, ...env } }).then(
+  const run = promisify(execFile)(process.execPath, [`${ROOT}tools/admin/main.mjs`, ...args], { env: { PATH, HOME, ...env } });
+  run.child.stdin!.end(input);
+  return run.then(
     (r) => ({ ...r, code: 0 }),
     (e: { stdout: string; stderr: string; code: number }) => e,
   );
@@ -75,6 +77,9 @@ describe('npm run admin', () => {
     expect(await s3Error(reader.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: 'k' })))).toEqual({ name: 'InvalidAccessKeyId', status: 403 });
     expect(await admin(['user', 'delete', key.accessKeyId, '--endpoint', svc.endpoint])).toMatchObject({ code: 1, stderr: `error: NoSuchEntity: There is no access key ${key.accessKeyId}.\n` });
     reader.destroy();
+
+    const fromStdin = await admin(['--endpoint', svc.endpoint, 'user', 'create', '--name', 'piped', '--policy', '-'], adminEnv, readFileSync(file, 'utf8'));
+    expect(JSON.parse(fromStdin.stdout)).toMatchObject({ name: 'piped', policy: { Statement: [{ Action: 's3:GetObject' }] } });
   });
 
   it('fails in words with a non-zero exit status', async () => {

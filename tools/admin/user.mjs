@@ -11,7 +11,10 @@ user delete ID                            delete a key for good`;
 
 async function readPolicy(file) {
   try {
-    return file === '-' ? await new Response(process.stdin).text() : await readFile(file, 'utf8');
+    if (file !== '-') return await readFile(file, 'utf8');
+    const chunks = [];
+    for await (const chunk of process.stdin) chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
   } catch (e) {
     throw new UsageError(`cannot read the policy file ${file}: ${e.message}`);
   }
