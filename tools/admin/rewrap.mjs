@@ -1,7 +1,8 @@
-// `rewrap`: re-seals the KMS-sealed key material of every object, upload and bucket key under
-// another KMS key without rewriting object data, in batches (POST /_admin/rewrap). Progress goes to
-// stderr, the totals as JSON to stdout. Safe while traffic flows; stopped, it resumes from the
-// cursor it printed. Rows the KMS cannot re-wrap are listed and make the exit status 3.
+// `rewrap`: re-seals the KMS-sealed key material of every object, upload, bucket key and user
+// secret under another KMS key without rewriting object data, in batches (POST /_admin/rewrap).
+// Progress goes to stderr, the totals as JSON to stdout. Safe while traffic flows; stopped (an
+// error, Ctrl-C), it prints the cursor to resume from. Rows the KMS cannot re-wrap are listed and
+// make the exit status 3.
 import { parseArgs } from 'node:util';
 import { UsageError } from './client.mjs';
 
@@ -35,6 +36,10 @@ export async function run(args, client) {
   const totals = { examined: 0, rewrapped: 0, skipped: 0, failed: 0, failures: [] };
   let cursor = values.cursor ?? null;
   let total = null;
+  process.once('SIGINT', () => {
+    process.stderr.write(`\ninterrupted${cursor ? `; resume with --cursor '${cursor}'` : ''}\n`);
+    process.exit(130);
+  });
   do {
     let report;
     try {
