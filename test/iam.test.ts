@@ -23,6 +23,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -228,6 +229,26 @@ describe('policies through the JS SDK', () => {
     expect(await s3Error((await withPolicy({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' })).send(new ListBucketsCommand({})))).toEqual(denied);
     const refused = await withPolicy({ Effect: 'Allow', Action: 's3:*', Resource: '*' }, { Effect: 'Deny', Action: 's3:ListAllMyBuckets', Resource: '*' });
     expect(await s3Error(refused.send(new ListBucketsCommand({})))).toEqual(denied);
+  });
+
+  it('POST Object forms carry the signer’s policy: s3:PutObject on the key, with the form’s SSE field as condition', async () => {
+    const s3 = await withPolicy(
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: `${A}/uploads/*` },
+      { Effect: 'Deny', Action: 's3:PutObject', Resource: '*', Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } } },
+    );
+    const upload = async (Key: string, Fields: Record<string, string> = {}) => {
+      const { url, fields } = await createPresignedPost(s3, { Bucket: 'iam-a', Key, Fields, Conditions: Object.entries(Fields).map(([k, v]) => ({ [k]: v })) });
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      form.append('file', new Blob(['form data']), 'f.txt');
+      const response = await fetch(url, { method: 'POST', body: form });
+      return { status: response.status, code: /<Code>([^<]+)<\/Code>/.exec(await response.text())?.[1] };
+    };
+    expect(await upload('uploads/a', { 'x-amz-server-side-encryption': 'aws:kms' })).toEqual({ status: 204, code: undefined });
+    expect(await upload('uploads/b')).toEqual({ status: 403, code: 'AccessDenied' });
+    expect(await upload('elsewhere', { 'x-amz-server-side-encryption': 'aws:kms' })).toEqual({ status: 403, code: 'AccessDenied' });
+    expect(await (await svc.client.send(get('uploads/a'))).Body!.transformToString()).toBe('form data');
+    expect(await s3Error(svc.client.send(new HeadObjectCommand({ Bucket: 'iam-a', Key: 'elsewhere' })))).toMatchObject({ status: 404 });
   });
 
   it('presigned URLs carry the signer’s policy', async () => {

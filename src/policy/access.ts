@@ -2,12 +2,15 @@
 // any other access key may do what its policy allows, and no Admin operation at all.
 import { S3Error } from '../s3/errors';
 import type { Operation } from '../s3/operation';
-import { bucketArn, isAdminOperation, requiredActions } from './actions';
+import { bucketArn, isAdminOperation, objectArn, requiredActions } from './actions';
 import { requestContext } from './context';
 import { type Decision, type RequestContext, evaluate } from './evaluate';
 import type { Policy } from './policy';
 
 export type Principal = { admin: true; accessKeyId: string } | { admin: false; accessKeyId: string; policy: Policy };
+
+/** Who an unsigned request (PostObject, whose form is signed instead) is until its handler knows: nobody. */
+export const UNSIGNED: Principal = { admin: false, accessKeyId: '', policy: { statements: [] } };
 
 const accessDenied = () => new S3Error('AccessDenied', 'Access Denied');
 
@@ -60,4 +63,9 @@ export function authorize(op: Operation, principal: Principal, request: Request,
     if (!access.allows(action, resource)) throw accessDenied();
   }
   return access;
+}
+
+/** A POST Object form upload: its signer must be allowed s3:PutObject on the key, with the form's fields as request headers. */
+export function authorizeFormUpload(principal: Principal, headers: Headers, url: URL, bucket: string, key: string): void {
+  if (!new Access(principal, requestContext(headers, url)).allows('s3:PutObject', objectArn(bucket, key))) throw accessDenied();
 }

@@ -27,7 +27,6 @@ const copy = (op: { bucket: string; key: string }, headers: Headers): ActionChec
 
 /** Read actions of the bucket sub-resources this service answers without a configuration (all of them: actions.test.ts). */
 const SUBRESOURCE_READS: Record<string, string> = {
-  cors: 's3:GetBucketCORS',
   lifecycle: 's3:GetLifecycleConfiguration',
   policy: 's3:GetBucketPolicy',
   tagging: 's3:GetBucketTagging',
@@ -57,9 +56,15 @@ export const OPERATION_ACTIONS: { [K in UserKind]: (op: Of<K>, headers: Headers)
   PutBucketEncryption: onBucket('s3:PutEncryptionConfiguration'),
   GetBucketEncryption: onBucket('s3:GetEncryptionConfiguration'),
   DeleteBucketEncryption: onBucket('s3:PutEncryptionConfiguration'),
+  PutBucketCors: onBucket('s3:PutBucketCORS'),
+  GetBucketCors: onBucket('s3:GetBucketCORS'),
+  DeleteBucketCors: onBucket('s3:PutBucketCORS'),
+  // The request is unsigned: the handler checks s3:PutObject for the form's signer and key (authorizeFormUpload).
+  PostObject: () => [],
   PutObject: onObject('s3:PutObject'),
   GetObject: onObject('s3:GetObject'),
   HeadObject: onObject('s3:GetObject'),
+  GetObjectAttributes: (op) => [...onObject('s3:GetObject')(op), ...onObject('s3:GetObjectAttributes')(op)],
   DeleteObject: onObject('s3:DeleteObject'),
   CopyObject: copy,
   ListMultipartUploads: onBucket('s3:ListBucketMultipartUploads'),

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import type { AppEnv, Bindings } from '../env';
 import { kmsFromEnv } from '../kms/config';
-import { authorize } from '../policy/access';
+import { UNSIGNED, authorize } from '../policy/access';
 import { Encryption } from '../service/encryption';
 import { Identities, type Identity } from '../service/identities';
 import { KeyCache } from '../service/key-cache';
@@ -14,13 +14,15 @@ import { BucketKeyStore } from '../storage/bucket-keys';
 import { MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
 import { UserStore } from '../storage/users';
-import { parseAddress, rawPath } from './address';
+import { rawPath, requestAddress } from './address';
 import { authenticate } from './auth/sigv4';
 import type { S3Request } from './context';
+import { corsPreflight, withCors } from './cors';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
 import { adminCreateUser, adminDeleteUser, adminListUsers, adminSetUserDisabled } from './handlers/users';
+import { deleteBucketCors, getBucketCors, putBucketCors } from './handlers/cors';
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
 import { listObjectVersions, listObjects, listObjectsV2 } from './handlers/list';
@@ -33,9 +35,11 @@ import {
   listParts,
   uploadPart,
 } from './handlers/multipart';
+import { getObjectAttributes } from './handlers/object-attributes';
 import { deleteObject, getObject, putObject } from './handlers/objects';
+import { POST_FORM_AUTH, postObject } from './handlers/post-object';
 import { getBucketAcl, getBucketSubresource, getObjectAcl, getObjectTagging, putAcl } from './handlers/unconfigured';
-import { type Operation, parseOperation } from './operation';
+import { type Operation, isPostObject, parseOperation } from './operation';
 
 /** "AKID:SECRET" pairs separated by commas, whitespace or newlines. */
 export function parseCredentials(config: string | undefined): Map<string, string> {
@@ -111,6 +115,16 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
       return getBucketEncryption(req, op.bucket);
     case 'DeleteBucketEncryption':
       return deleteBucketEncryption(req, op.bucket);
+    case 'PutBucketCors':
+      return putBucketCors(req, op.bucket);
+    case 'GetBucketCors':
+      return getBucketCors(req, op.bucket);
+    case 'DeleteBucketCors':
+      return deleteBucketCors(req, op.bucket);
+    case 'PostObject':
+      return postObject(req, op.bucket);
+    case 'GetObjectAttributes':
+      return getObjectAttributes(req, op.bucket, op.key);
     case 'PutObject':
       return putObject(req, op.bucket, op.key);
     case 'GetObject':
@@ -164,16 +178,17 @@ app.all('*', async (c) => {
   c.set('requestId', requestId);
   const request = c.req.raw;
   const url = new URL(request.url);
+  if (request.method === 'OPTIONS') return corsPreflight(request, c.env, requestId);
   let response: Response;
   try {
     const region = c.env.REGION || 'us-east-1';
-    const suffixes = (c.env.VIRTUAL_HOST_SUFFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const address = parseAddress(request.url, request.headers.get('host') ?? url.host, suffixes);
+    const address = requestAddress(request, c.env.VIRTUAL_HOST_SUFFIXES);
     const svc = services(c.env);
     let identity: Identity | undefined;
-    const auth = await authenticate(request, url, async (id) => (identity = await svc.identities.resolve(id))?.secret, { region, now: new Date(), resource: address.resource });
+    const secretFor = async (id: string) => (identity = await svc.identities.resolve(id))?.secret;
+    const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await authenticate(request, url, secretFor, { region, now: new Date(), resource: address.resource });
     const op = parseOperation(request.method, address, url.searchParams, request.headers);
-    const access = authorize(op, identity!.principal, request, url);
+    const access = authorize(op, identity?.principal ?? UNSIGNED, request, url);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
     response = await dispatch(op, { c, request, url, auth, access, ...svc, region, secure }).catch(access.concealMissing(op));
   } catch (e) {
@@ -181,6 +196,7 @@ app.all('*', async (c) => {
     response = renderError(err, rawPath(request.url), requestId, request.method);
     await discardBody(request);
   }
+  response = await withCors(response, request, c.env);
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
   // Cloudflare compresses compressible responses that name no Content-Encoding; S3 clients expect
