@@ -42,7 +42,7 @@ const SUBRESOURCE_READS: Record<string, string> = {
 };
 
 export const OPERATION_ACTIONS: { [K in UserKind]: (op: Of<K>, headers: Headers) => ActionCheck[] } = {
-  // s3:ListAllMyBuckets, or s3:ListBucket per bucket shown: decided while listing (Access.listable).
+  // s3:ListAllMyBuckets, else s3:ListBucket or s3:GetBucketLocation per bucket shown: decided while listing (Access.listable).
   ListBuckets: () => [],
   CreateBucket: onBucket('s3:CreateBucket'),
   HeadBucket: onBucket('s3:ListBucket'),
