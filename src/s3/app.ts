@@ -1,17 +1,23 @@
 // The S3 endpoint: authenticate, parse the request into one operation, dispatch, render errors.
 import { Hono } from 'hono';
+import { isolateAuditLog } from '../audit/log';
 import type { AppEnv, Bindings } from '../env';
 import { kmsFromEnv } from '../kms/config';
+import { isLiveness, liveness } from '../observe/health';
+import { RequestMeter, metered, meteredKms, requestAudit } from '../observe/meter';
+import { observeRequest } from '../observe/request';
 import { UNSIGNED, authorize } from '../policy/access';
 import { Encryption } from '../service/encryption';
 import { Identities, type Identity } from '../service/identities';
 import { KeyCache } from '../service/key-cache';
 import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
+import { OperatorService } from '../service/operator';
 import { Rewrapper } from '../service/rewrap';
 import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
-import { MetadataStore } from '../storage/metadata';
+import { KeyUsageStore } from '../storage/key-usage';
+import { GcStateStore, MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
 import { UserStore } from '../storage/users';
 import { rawPath, requestAddress } from './address';
@@ -22,6 +28,7 @@ import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
 import { adminCreateUser, adminDeleteUser, adminListUsers, adminSetUserDisabled } from './handlers/users';
+import { adminAuditList, adminAuditVerify, adminErasureReport, adminHealth } from './handlers/admin-observe';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './handlers/cors';
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
@@ -56,6 +63,7 @@ export interface Services {
   multipart: MultipartService;
   rewrapper: Rewrapper;
   identities: Identities;
+  operator: OperatorService;
 }
 
 /** Unsealed data keys cached across the requests an isolate serves (KMS_CACHE_TTL_SECONDS, default 60; 0 = off). */
@@ -63,9 +71,10 @@ let keyCache: KeyCache | null = null;
 
 export function services(env: Bindings): Services {
   keyCache ??= new KeyCache({ ttlMs: Number(env.KMS_CACHE_TTL_SECONDS ?? 60) * 1000, maxEntries: 1000 });
-  const kms = () => kmsFromEnv(env);
+  // Key uses and KMS calls are reported to the meter of the request being served (audit, metrics).
+  const kms = () => meteredKms(kmsFromEnv(env));
   const bucketKeys = new BucketKeyStore(env.DB);
-  const encryption = new Encryption(kms, bucketKeys, keyCache);
+  const encryption = new Encryption(kms, bucketKeys, keyCache, requestAudit);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
   const users = new UserStore(env.DB);
@@ -74,6 +83,7 @@ export function services(env: Bindings): Services {
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
     rewrapper: new Rewrapper(kms, meta, bucketKeys, users),
     identities: new Identities(parseCredentials(env.CREDENTIALS), users, kms),
+    operator: new OperatorService(isolateAuditLog(env), kms, new KeyUsageStore(env.DB), new GcStateStore(env.DB), blobs, requestAudit),
   };
 }
 
@@ -91,6 +101,14 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
       return adminSetUserDisabled(req, op.accessKeyId, false);
     case 'AdminDeleteUser':
       return adminDeleteUser(req, op.accessKeyId);
+    case 'AdminAuditVerify':
+      return adminAuditVerify(req);
+    case 'AdminAuditList':
+      return adminAuditList(req);
+    case 'AdminErasureReport':
+      return adminErasureReport(req);
+    case 'AdminHealth':
+      return adminHealth(req);
     case 'ListBuckets':
       return listBuckets(req);
     case 'CreateBucket':
@@ -176,6 +194,9 @@ export const app = new Hono<AppEnv>();
 app.all('*', async (c) => {
   const requestId = newRequestId();
   c.set('requestId', requestId);
+  const started = Date.now();
+  const meter = new RequestMeter();
+  const seen: { accessKey: string | null; op: Operation | null; error: S3Error | null } = { accessKey: null, op: null, error: null };
   const request = c.req.raw;
   const url = new URL(request.url);
   if (request.method === 'OPTIONS') return corsPreflight(request, c.env, requestId);
@@ -183,16 +204,18 @@ app.all('*', async (c) => {
   try {
     const region = c.env.REGION || 'us-east-1';
     const address = requestAddress(request, c.env.VIRTUAL_HOST_SUFFIXES);
+    if (isLiveness(request.method, address)) return liveness();
     const svc = services(c.env);
     let identity: Identity | undefined;
     const secretFor = async (id: string) => (identity = await svc.identities.resolve(id))?.secret;
     const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await authenticate(request, url, secretFor, { region, now: new Date(), resource: address.resource });
-    const op = parseOperation(request.method, address, url.searchParams, request.headers);
+    seen.accessKey = auth.accessKeyId || null;
+    const op = (seen.op = parseOperation(request.method, address, url.searchParams, request.headers));
     const access = authorize(op, identity?.principal ?? UNSIGNED, request, url);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
-    response = await dispatch(op, { c, request, url, auth, access, ...svc, region, secure }).catch(access.concealMissing(op));
+    response = await metered(meter, () => dispatch(op, { c, request, url, auth, access, ...svc, region, secure })).catch(access.concealMissing(op));
   } catch (e) {
-    const err = isS3Error(e) ? e : internalError(e);
+    const err = (seen.error = isS3Error(e) ? e : internalError(e, requestId));
     response = renderError(err, rawPath(request.url), requestId, request.method);
     await discardBody(request);
   }
@@ -202,6 +225,7 @@ app.all('*', async (c) => {
   // Cloudflare compresses compressible responses that name no Content-Encoding; S3 clients expect
   // the bytes (and Content-Length) as stored, and some (aws-sdk-go) do not undo a gzip they asked for.
   if (!response.headers.has('content-encoding')) response.headers.set('content-encoding', 'identity');
+  observeRequest(c.env, (p) => c.executionCtx.waitUntil(p), { requestId, started, request, ...seen, response, meter });
   return response;
 });
 
@@ -227,8 +251,8 @@ async function discardBody(request: Request): Promise<void> {
   }
 }
 
-function internalError(e: unknown): S3Error {
-  // Logged without the request: bodies and headers may carry secrets.
-  console.error('internal error', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+function internalError(e: unknown, requestId: string): S3Error {
+  // Logged without the request (bodies and headers may carry secrets), with the id the client sees.
+  console.error(JSON.stringify({ type: 'internal-error', requestId, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
   return new S3Error('InternalError', 'We encountered an internal error. Please try again.');
 }

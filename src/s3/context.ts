@@ -5,6 +5,7 @@ import type { Access } from '../policy/access';
 import type { Identities } from '../service/identities';
 import type { MultipartService } from '../service/multipart';
 import type { ObjectService } from '../service/objects';
+import type { OperatorService } from '../service/operator';
 import type { Rewrapper } from '../service/rewrap';
 import type { AuthContext } from './auth/sigv4';
 
@@ -19,6 +20,7 @@ export interface S3Request {
   multipart: MultipartService;
   rewrapper: Rewrapper;
   identities: Identities;
+  operator: OperatorService;
   region: string;
   /** Over HTTPS, or plain HTTP explicitly allowed for SSE-C keys (local development). */
   secure: boolean;

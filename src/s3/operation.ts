@@ -10,6 +10,7 @@ export type Operation =
   | { kind: 'AdminRewrap' }
   | { kind: 'AdminCreateUser' | 'AdminListUsers' }
   | { kind: 'AdminDisableUser' | 'AdminEnableUser' | 'AdminDeleteUser'; accessKeyId: string }
+  | { kind: 'AdminAuditVerify' | 'AdminAuditList' | 'AdminErasureReport' | 'AdminHealth' }
   | { kind: 'ListBuckets' }
   | BucketOp<'CreateBucket'>
   | BucketOp<'HeadBucket'>
@@ -42,6 +43,14 @@ export type Operation =
   | ObjectOp<'CreateMultipartUpload'>
   | (ObjectOp<'UploadPart' | 'UploadPartCopy'> & { uploadId: string; partNumber: string })
   | (ObjectOp<'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'> & { uploadId: string });
+
+/** Read-only administrative operations: GET /_admin/<path> with their own query parameters. */
+const ADMIN_READS = new Map([
+  ['audit/verify', 'AdminAuditVerify'],
+  ['audit', 'AdminAuditList'],
+  ['erasure-report', 'AdminErasureReport'],
+  ['health', 'AdminHealth'],
+] as const);
 
 /** Query parameters that select an S3 sub-resource; any not handled below is NotImplemented. */
 const SUBRESOURCES = [
@@ -76,6 +85,8 @@ export function parseOperation(method: string, address: Address, query: URLSearc
       if (method === 'POST' && query.has('enable')) return { kind: 'AdminEnableUser', accessKeyId: user };
       if (method === 'DELETE') return { kind: 'AdminDeleteUser', accessKeyId: user };
     }
+    const observe = method === 'GET' && none && ADMIN_READS.get(key as never);
+    if (observe) return { kind: observe };
   } else if (bucket === null) {
     if (method === 'GET' && none) return { kind: 'ListBuckets' };
   } else if (key === null) {

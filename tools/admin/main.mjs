@@ -8,6 +8,9 @@ import { AdminClient, AdminError, UsageError } from './client.mjs';
 const FAMILIES = {
   user: () => import('./user.mjs'),
   rewrap: () => import('./rewrap.mjs'),
+  audit: () => import('./audit.mjs'),
+  'erasure-report': () => import('./erasure-report.mjs'),
+  health: () => import('./health.mjs'),
 };
 
 const GLOBAL_USAGE = `usage: npm run admin -- [--endpoint URL] [--region R] <command> [options]
