@@ -269,6 +269,10 @@ describe('the admin role', () => {
       ['POST', `users/${key.accessKeyId}?disable`],
       ['POST', `users/${key.accessKeyId}?enable`],
       ['DELETE', `users/${key.accessKeyId}`],
+      ['GET', 'audit/verify'],
+      ['GET', 'audit'],
+      ['GET', 'erasure-report'],
+      ['GET', 'health'],
     ];
     for (const [method, path, body] of calls) {
       const response = await adminCall(method, path, body, user);
@@ -314,6 +318,18 @@ describe('the admin role', () => {
     expect(await s3Error(clientOf({ accessKeyId: b.accessKeyId, secretAccessKey: a.secretAccessKey }).send(get('abc')))).toEqual(invalid);
     expect(await s3Error(clientOf(b).send(get('abc')))).toEqual(invalid);
     await clientOf(a).send(get('abc'));
+  });
+
+  it('seals and unseals of secrets are audit events, the secret never', async () => {
+    const key = await createKey({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' });
+    await clientOf(key).send(get('abc'));
+    const audit = await adminCall('GET', `audit?${new URLSearchParams({ bucket: '_admin', key: `users/${key.accessKeyId}` })}`);
+    const { entries } = (await audit.json()) as { entries: Record<string, unknown>[] };
+    expect(entries.map(({ action, accessKey, detail, outcome }) => ({ action, accessKey, detail, outcome }))).toEqual([
+      { action: 'seal', accessKey: ACCESS_KEY_ID, detail: 'access key secret', outcome: 'ok' },
+      { action: 'unseal', accessKey: key.accessKeyId, detail: 'access key secret', outcome: 'ok' },
+    ]);
+    expect(JSON.stringify(entries)).not.toContain(key.secretAccessKey);
   });
 
   it('a key is read from D1 once per 10 s per isolate, not on every request', async () => {

@@ -82,7 +82,7 @@ export function services(env: Bindings): Services {
     objects: new ObjectService(meta, blobs, encryption),
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
     rewrapper: new Rewrapper(kms, meta, bucketKeys, users),
-    identities: new Identities(parseCredentials(env.CREDENTIALS), users, kms),
+    identities: new Identities(parseCredentials(env.CREDENTIALS), users, kms, requestAudit),
     operator: new OperatorService(isolateAuditLog(env), kms, new KeyUsageStore(env.DB), new GcStateStore(env.DB), blobs, requestAudit),
   };
 }
@@ -208,7 +208,8 @@ app.all('*', async (c) => {
     const svc = services(c.env);
     let identity: Identity | undefined;
     const secretFor = async (id: string) => (identity = await svc.identities.resolve(id))?.secret;
-    const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await authenticate(request, url, secretFor, { region, now: new Date(), resource: address.resource });
+    // Metered too: resolving a user's key may unseal its secret (a KMS call, an audit event).
+    const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await metered(meter, () => authenticate(request, url, secretFor, { region, now: new Date(), resource: address.resource }));
     seen.accessKey = auth.accessKeyId || null;
     const op = (seen.op = parseOperation(request.method, address, url.searchParams, request.headers));
     const access = authorize(op, identity?.principal ?? UNSIGNED, request, url);

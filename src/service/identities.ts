@@ -3,6 +3,7 @@
 // (shown once, at creation), stored only as the KMS sealed it, bound to the access key id. Resolved
 // keys stay in the isolate for CACHE_TTL_MS, so signing a request costs no D1 read or KMS call most
 // of the time; disabling or deleting a key takes effect in other isolates within that time.
+import { type KeyAudit, NO_AUDIT } from '../audit/event';
 import type { KeyBinding } from '../crypto/keys';
 import { KmsError, type KmsErrorKind, type Kms } from '../kms/kms';
 import type { Principal } from '../policy/access';
@@ -64,6 +65,8 @@ export class Identities {
     private readonly admins: ReadonlyMap<string, string>,
     private readonly store: UserStore,
     private readonly kms: () => Kms,
+    /** Seals and unseals of secrets (not cache hits: those are every request a user signs). */
+    private readonly audit: KeyAudit = NO_AUDIT,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -83,9 +86,12 @@ export class Identities {
     const user = await this.store.get(accessKeyId);
     if (!user || user.disabledAt !== null) return null;
     let dataKey: Uint8Array;
+    const use = { ...secretBinding(accessKeyId), kmsKeyId: user.kekId, detail: 'access key secret' };
     try {
       dataKey = await this.kms().decryptDataKey(user.kekId, user.sealedSecret, secretBinding(accessKeyId));
+      this.audit.record({ action: 'unseal', ...use, outcome: 'ok', cached: false });
     } catch (e) {
+      if (e instanceof KmsError && e.kind === 'not-authentic') this.audit.record({ action: 'unseal-failed', ...use, outcome: 'not-authentic' });
       // A secret whose KMS key is gone or disabled, or whose seal does not open, can sign nothing:
       // refused like an unknown key, and logged (never the secret). A KMS that is down is a 503.
       if (!(e instanceof KmsError) || !UNUSABLE.includes(e.kind)) return kmsFailure(e);
@@ -117,6 +123,7 @@ export class Identities {
       const record: UserRecord = { accessKeyId, name, policy: text, kekId: sealed.keyId, sealedSecret: sealed.sealed, disabledAt: null, createdAt: this.now() };
       if (await this.store.insert(record)) {
         cache.delete(accessKeyId);
+        this.audit.record({ action: 'seal', ...secretBinding(accessKeyId), kmsKeyId: sealed.keyId, outcome: 'ok', detail: 'access key secret' });
         return { ...view(record), secretAccessKey: secretOf(sealed.plaintext) };
       }
     }
