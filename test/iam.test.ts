@@ -273,6 +273,7 @@ describe('the admin role', () => {
       ['GET', 'audit'],
       ['GET', 'erasure-report'],
       ['GET', 'health'],
+      ['POST', 'scrub', {}],
     ];
     for (const [method, path, body] of calls) {
       const response = await adminCall(method, path, body, user);

@@ -7,6 +7,7 @@ import type { MultipartService } from '../service/multipart';
 import type { ObjectService } from '../service/objects';
 import type { OperatorService } from '../service/operator';
 import type { Rewrapper } from '../service/rewrap';
+import type { Scrubber } from '../service/scrub';
 import type { AuthContext } from './auth/sigv4';
 
 export interface S3Request {
@@ -21,6 +22,7 @@ export interface S3Request {
   rewrapper: Rewrapper;
   identities: Identities;
   operator: OperatorService;
+  scrubber: Scrubber;
   region: string;
   /** Over HTTPS, or plain HTTP explicitly allowed for SSE-C keys (local development). */
   secure: boolean;

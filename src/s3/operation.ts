@@ -11,6 +11,7 @@ export type Operation =
   | { kind: 'AdminCreateUser' | 'AdminListUsers' }
   | { kind: 'AdminDisableUser' | 'AdminEnableUser' | 'AdminDeleteUser'; accessKeyId: string }
   | { kind: 'AdminAuditVerify' | 'AdminAuditList' | 'AdminErasureReport' | 'AdminHealth' }
+  | { kind: 'AdminScrub' }
   | { kind: 'ListBuckets' }
   | BucketOp<'CreateBucket'>
   | BucketOp<'HeadBucket'>
@@ -87,6 +88,7 @@ export function parseOperation(method: string, address: Address, query: URLSearc
     }
     const observe = method === 'GET' && none && ADMIN_READS.get(key as never);
     if (observe) return { kind: observe };
+    if (key === 'scrub' && method === 'POST' && none) return { kind: 'AdminScrub' };
   } else if (bucket === null) {
     if (method === 'GET' && none) return { kind: 'ListBuckets' };
   } else if (key === null) {
