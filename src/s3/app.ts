@@ -6,7 +6,9 @@ import { kmsFromEnv } from '../kms/config';
 import { isLiveness, liveness } from '../observe/health';
 import { RequestMeter, metered, meteredKms, requestAudit } from '../observe/meter';
 import { observeRequest } from '../observe/request';
+import { UNSIGNED, authorize } from '../policy/access';
 import { Encryption } from '../service/encryption';
+import { Identities, type Identity } from '../service/identities';
 import { KeyCache } from '../service/key-cache';
 import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
@@ -18,6 +20,7 @@ import { BucketKeyStore } from '../storage/bucket-keys';
 import { KeyUsageStore } from '../storage/key-usage';
 import { GcStateStore, MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
+import { UserStore } from '../storage/users';
 import { rawPath, requestAddress } from './address';
 import { parseCredentials } from './auth/credentials';
 import { authenticate, clientAcceptEncoding } from './auth/sigv4';
@@ -26,6 +29,7 @@ import { corsPreflight, withCors } from './cors';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
+import { adminCreateUser, adminDeleteUser, adminListUsers, adminSetUserDisabled } from './handlers/users';
 import { adminAuditList, adminAuditVerify, adminErasureReport, adminHealth } from './handlers/admin-observe';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './handlers/cors';
 import { adminScrub } from './handlers/scrub';
@@ -52,6 +56,7 @@ export interface Services {
   objects: ObjectService;
   multipart: MultipartService;
   rewrapper: Rewrapper;
+  identities: Identities;
   operator: OperatorService;
   scrubber: Scrubber;
 }
@@ -67,11 +72,13 @@ export function services(env: Bindings): Services {
   const encryption = new Encryption(kms, bucketKeys, keyCache, requestAudit);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
+  const users = new UserStore(env.DB);
   const objects = new ObjectService(meta, blobs, encryption);
   return {
     objects,
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
-    rewrapper: new Rewrapper(kms, meta, bucketKeys),
+    rewrapper: new Rewrapper(kms, meta, bucketKeys, users),
+    identities: new Identities(parseCredentials(env.CREDENTIALS), users, kms, requestAudit),
     operator: new OperatorService(isolateAuditLog(env), kms, new KeyUsageStore(env.DB), new GcStateStore(env.DB), blobs, requestAudit),
     scrubber: new Scrubber(meta, objects),
   };
@@ -81,6 +88,16 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
   switch (op.kind) {
     case 'AdminRewrap':
       return adminRewrap(req);
+    case 'AdminCreateUser':
+      return adminCreateUser(req);
+    case 'AdminListUsers':
+      return adminListUsers(req);
+    case 'AdminDisableUser':
+      return adminSetUserDisabled(req, op.accessKeyId, true);
+    case 'AdminEnableUser':
+      return adminSetUserDisabled(req, op.accessKeyId, false);
+    case 'AdminDeleteUser':
+      return adminDeleteUser(req, op.accessKeyId);
     case 'AdminAuditVerify':
       return adminAuditVerify(req);
     case 'AdminAuditList':
@@ -187,14 +204,16 @@ app.all('*', async (c) => {
     const region = c.env.REGION || 'us-east-1';
     const address = requestAddress(request, c.env.VIRTUAL_HOST_SUFFIXES);
     if (isLiveness(request.method, address)) return liveness();
-    const credentials = parseCredentials(c.env.CREDENTIALS);
-    const auth = isPostObject(request.method, address, url.searchParams)
-      ? POST_FORM_AUTH
-      : await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource, allowSigV2Headers: c.env.ALLOW_SIGV2_HEADERS === 'true' });
+    const svc = services(c.env);
+    let identity: Identity | undefined;
+    const secretFor = async (id: string) => (identity = await svc.identities.resolve(id))?.secret;
+    // Metered too: resolving a user's key may unseal its secret (a KMS call, an audit event).
+    const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await metered(meter, () => authenticate(request, url, secretFor, { region, now: new Date(), resource: address.resource, allowSigV2Headers: c.env.ALLOW_SIGV2_HEADERS === 'true' }));
     seen.accessKey = auth.accessKeyId || null;
     const op = (seen.op = parseOperation(request.method, address, url.searchParams, request.headers));
+    const access = authorize(op, identity?.principal ?? UNSIGNED, request, url);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
-    response = await metered(meter, () => dispatch(op, { c, request, url, auth, ...services(c.env), region, secure }));
+    response = await metered(meter, () => dispatch(op, { c, request, url, auth, access, ...svc, region, secure })).catch(access.concealMissing(op));
   } catch (e) {
     const err = (seen.error = isS3Error(e) ? e : internalError(e, requestId));
     // What an answer must not say (a KMS's own error text) travels as the cause, for the log only.

@@ -8,7 +8,7 @@ import { timingSafeEqual } from '../../crypto/keys';
 import { S3Error } from '../errors';
 import { headerText } from '../header-text';
 import { redactSecrets } from './redact';
-import type { AuthContext } from './sigv4';
+import type { AuthContext, SecretLookup } from './sigv4';
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const MAX_PRESIGN_MS = 7 * 24 * 3600 * 1000;
@@ -54,7 +54,7 @@ export async function authenticateV2(
   request: Request,
   url: URL,
   resource: string,
-  secretFor: (accessKeyId: string) => string | undefined,
+  secretFor: SecretLookup,
   now: Date,
   /** ALLOW_SIGV2_HEADERS: header-signed V2, and presigned V2 for every method. */
   allowAll = false,
@@ -86,7 +86,7 @@ export async function authenticateV2(
       throw new S3Error('AccessDenied', 'Query-string authentication requires Expires at most 7 days (604800 seconds) ahead.');
     }
   }
-  const secret = secretFor(accessKeyId);
+  const secret = await secretFor(accessKeyId);
   if (secret === undefined) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId });
   const toSign = stringToSignV2(request, url, resource, dateOrExpires);
   const utf8 = new TextEncoder();

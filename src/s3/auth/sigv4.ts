@@ -26,6 +26,9 @@ export type PayloadMode =
   | { kind: 'sha256'; hex: string } // lowercase hex SHA-256 the caller must verify on the body
   | { kind: 'chunked'; signed: ChunkSigner | null; trailer: boolean }; // aws-chunked body
 
+/** The secret of an access key, or undefined when there is no such (usable) key; may look it up in storage. */
+export type SecretLookup = (accessKeyId: string) => string | undefined | Promise<string | undefined>;
+
 export interface AuthContext {
   accessKeyId: string;
   payload: PayloadMode;
@@ -383,8 +386,8 @@ async function verifySignature(
   return { key, scope };
 }
 
-function lookUpSecret(secretFor: (accessKeyId: string) => string | undefined, accessKeyId: string): string {
-  const secret = secretFor(accessKeyId);
+async function lookUpSecret(secretFor: SecretLookup, accessKeyId: string): Promise<string> {
+  const secret = await secretFor(accessKeyId);
   if (secret === undefined) {
     throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', {
       AWSAccessKeyId: accessKeyId,
@@ -397,7 +400,7 @@ async function authenticateHeader(
   request: Request,
   url: URL,
   authorization: string,
-  secretFor: (accessKeyId: string) => string | undefined,
+  secretFor: SecretLookup,
   opts: { region: string; now: Date },
 ): Promise<AuthContext> {
   const claim = parseAuthorizationHeader(authorization);
@@ -408,7 +411,7 @@ async function authenticateHeader(
   if (Number.isNaN(time)) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
   const datetime = amzDate ?? formatAmzDate(new Date(time));
   checkScope(claim, datetime, opts.region, HEADER_SOURCE);
-  const secret = lookUpSecret(secretFor, claim.accessKeyId);
+  const secret = await lookUpSecret(secretFor, claim.accessKeyId);
   if (Math.abs(opts.now.getTime() - time) > MAX_SKEW_MS) {
     throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
       RequestTime: datetime,
@@ -442,7 +445,7 @@ async function authenticateHeader(
 async function authenticatePresigned(
   request: Request,
   url: URL,
-  secretFor: (accessKeyId: string) => string | undefined,
+  secretFor: SecretLookup,
   opts: { region: string; now: Date },
 ): Promise<AuthContext> {
   const q = url.searchParams;
@@ -486,7 +489,7 @@ async function authenticatePresigned(
     signature: signature.toLowerCase(),
   };
   checkScope(claim, datetime, opts.region, QUERY_SOURCE);
-  const secret = lookUpSecret(secretFor, claim.accessKeyId);
+  const secret = await lookUpSecret(secretFor, claim.accessKeyId);
   const now = opts.now.getTime();
   if (time - now > MAX_SKEW_MS) throw new S3Error('AccessDenied', 'Request is not valid yet');
   if (now > time + expiresSeconds * 1000) {
@@ -511,7 +514,7 @@ async function authenticatePresigned(
 export async function authenticate(
   request: Request,
   url: URL,
-  secretFor: (accessKeyId: string) => string | undefined,
+  secretFor: SecretLookup,
   opts: { region: string; now: Date; resource?: string; allowSigV2Headers?: boolean },
 ): Promise<AuthContext> {
   if (isSigV2(request, url)) return authenticateV2(request, url, opts.resource ?? rawPath(request.url), secretFor, opts.now, opts.allowSigV2Headers);
