@@ -7,7 +7,6 @@ import { validateObjectKey } from '../names';
 import { checkWriteHeaders, checksumHeaders, declaredChecksumAlgorithm, storedHeaders, userMetadata } from '../object-headers';
 import { readSse, writeSse } from '../sse';
 import { internalUpload, readUpload, readUploadText } from '../upload';
-import { discardUnread } from '../discard';
 import { asArray, parseXml, xmlDocument } from '../xml';
 import { MAX_PART_NUMBER } from '../../service/multipart';
 import { copySource } from './copy';
@@ -61,11 +60,7 @@ export async function uploadPart(req: S3Request, bucket: string, key: string, up
   const upload = await multipart.upload(bucket, key, uploadId, sse);
   const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | null;
   if (!copy) {
-    const body = readUpload(request, auth.payload, algorithm);
-    const part = await multipart.uploadPart(upload, partNumber, sse, body).catch(async (e: unknown) => {
-      await discardUnread(body.stream); // failed before reading it
-      throw e;
-    });
+    const part = await multipart.uploadPart(upload, partNumber, sse, readUpload(request, auth.payload, algorithm));
     return new Response(null, {
       headers: { ETag: part.etag, ...sseHeaders(upload, sse), ...(algorithm && part.checksumValue ? checksumHeaders({ checksumAlgorithm: algorithm, checksumValue: part.checksumValue, checksumType: null }) : {}) },
     });

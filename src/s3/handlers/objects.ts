@@ -2,7 +2,6 @@
 import type { ObjectRecord, ObjectSealing } from '../../storage/metadata';
 import { checkPreconditions } from '../conditional';
 import type { S3Request } from '../context';
-import { discardUnread } from '../discard';
 import { S3Error } from '../errors';
 import { validateObjectKey } from '../names';
 import { STORED_HEADERS, checkWriteHeaders, checksumHeaders, storedHeaders, userMetadata, writeCondition } from '../object-headers';
@@ -16,13 +15,13 @@ export async function putObject(req: S3Request, bucket: string, key: string): Pr
   const headers = request.headers;
   checkWriteHeaders(headers, true);
   const sse = writeSse(headers, secure);
-  const body = readUpload(request, auth.payload);
-  const record = await objects
-    .put(bucket, key, { sse, body, headers: storedHeaders(headers), userMetadata: userMetadata(headers), condition: writeCondition(headers) })
-    .catch(async (e: unknown) => {
-      await discardUnread(body.stream); // failed before reading it (e.g. NoSuchBucket)
-      throw e;
-    });
+  const record = await objects.put(bucket, key, {
+    sse,
+    body: readUpload(request, auth.payload),
+    headers: storedHeaders(headers),
+    userMetadata: userMetadata(headers),
+    condition: writeCondition(headers),
+  });
   return new Response(null, { status: 200, headers: { ETag: record.etag, ...sseHeaders(record, sse), ...checksumHeaders(record) } });
 }
 
