@@ -11,6 +11,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { startDevKms } from '../dev-kms/server.mjs';
+import { writeConsoleModule } from './build-console.mjs';
 import { startFront } from './front.mjs';
 
 const port = process.env.PORT || '8787';
@@ -32,6 +33,9 @@ const keyIds = (process.env.KMS_KEY_IDS || [...masters.keys()][0] || 'dev-local'
 for (const id of keyIds) if (!masters.has(id)) masters.set(id, randomBytes(32).toString('base64'));
 const ordered = [...keyIds, ...[...masters.keys()].filter((k) => !keyIds.includes(k))].map((k) => `${k}:${masters.get(k)}`).join(',');
 writeFileSync('.dev.vars', `${devVars.replace(/^MASTER_KEY=.*\n?/m, '')}MASTER_KEY=${ordered}\n`, { mode: 0o600 });
+
+// The web console's page sources (web/console/) into the module the worker serves at /_console/.
+if (await writeConsoleModule()) console.log('rebuilt the web console (src/web/console-assets.gen.ts)');
 
 const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);

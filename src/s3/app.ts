@@ -11,6 +11,7 @@ import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
 import { MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
+import { CONSOLE_PREFIX, serveConsole } from '../web/console';
 import { parseAddress, rawPath } from './address';
 import { authenticate } from './auth/sigv4';
 import type { S3Request } from './context';
@@ -152,6 +153,7 @@ app.all('*', async (c) => {
     const region = c.env.REGION || 'us-east-1';
     const suffixes = (c.env.VIRTUAL_HOST_SUFFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const address = parseAddress(request.url, request.headers.get('host') ?? url.host, suffixes);
+    if (address.bucket === CONSOLE_PREFIX) return serveConsole(request, address.resource, address.key);
     const credentials = parseCredentials(c.env.CREDENTIALS);
     const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
     const op = parseOperation(request.method, address, url.searchParams, request.headers);
