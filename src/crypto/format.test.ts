@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   PACKAGE_SIZE,
@@ -8,6 +9,7 @@ import {
   encryptStream,
   importKey,
   plaintextSize,
+  wholeStream,
   type DecryptOptions,
 } from './format';
 import { readFileSync } from 'node:fs';
@@ -119,7 +121,7 @@ describe('size arithmetic', () => {
       firstPackage: 0, lastPackage: 1, cipherStart: 0, cipherEnd: 2 * PACKAGE_CIPHER_SIZE - 1, skip: PACKAGE_SIZE - 1, length: 2, expectFinalAtEnd: false,
     });
     expect(cipherRangeFor(3 * PACKAGE_SIZE + 1, size - 1, size)).toEqual({
-      firstPackage: 3, lastPackage: 3, cipherStart: 3 * PACKAGE_CIPHER_SIZE, cipherEnd: ciphertextSize(size) - 1, skip: 1, length: 4, expectFinalAtEnd: true,
+      firstPackage: 3, lastPackage: 3, cipherStart: 3 * PACKAGE_CIPHER_SIZE, cipherEnd: ciphertextSize(size) - 1, skip: 1, length: 4, expectFinalAtEnd: true, finalLength: 5,
     });
     expect(cipherRangeFor(0, 2 * PACKAGE_SIZE - 1, 2 * PACKAGE_SIZE).expectFinalAtEnd).toBe(true);
     for (const [s, e, n] of [[0, 0, 0], [5, 4, 10], [0, 10, 10], [-1, 3, 10], [0.5, 3, 10]] as const) {
@@ -185,6 +187,49 @@ describe('ranges', () => {
     const opts = { firstPackage: 0, lastPackage: 0, expectFinalAtEnd: false };
     expect((await failure(decrypt(twoPackages, opts))).message).toBe('unexpected data after package 0');
     expect((await failure(decrypt(twoPackages, { ...opts, lastPackage: 2 }))).message).toBe('truncated');
+  });
+});
+
+describe('stored size', () => {
+  // A row whose size was changed (by whoever can write the metadata) must never yield a whole
+  // body of that size: the FINAL package's position and length are authenticated.
+  it('rejects a whole stream read under any size but its own, before the body is complete', async () => {
+    const sizes = fc.integer({ min: 0, max: 4 * PACKAGE_SIZE + 3 });
+    await fc.assert(
+      fc.asyncProperty(sizes, sizes, async (actual, claimed) => {
+        fc.pre(actual !== claimed);
+        const ciphertext = await encrypt(pattern(actual));
+        const out: Uint8Array[] = [];
+        const reader = new Blob([ciphertext]).stream().pipeThrough(decryptStream(key, { aad, ...wholeStream(claimed) })).getReader();
+        const error = await (async () => {
+          try {
+            for (;;) {
+              const { value, done } = await reader.read();
+              if (done) return null;
+              out.push(value);
+            }
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(error).toBeInstanceOf(FormatError);
+        expect(out.reduce((n, c) => n + c.length, 0)).toBeLessThan(Math.max(claimed, 1));
+      }),
+      { seed: 8, numRuns: 60 },
+    );
+  });
+
+  it('reads a whole stream under its own size', async () => {
+    for (const size of [0, 1, PACKAGE_SIZE, 2 * PACKAGE_SIZE + 1]) {
+      expect(await decrypt(await encrypt(pattern(size)), wholeStream(size))).toEqual(pattern(size));
+    }
+  });
+
+  it('rejects a range ending in a final package of the wrong length', async () => {
+    const ciphertext = await encrypt(pattern(PACKAGE_SIZE + 10));
+    const range = cipherRangeFor(PACKAGE_SIZE, PACKAGE_SIZE + 4, PACKAGE_SIZE + 5);
+    const slice = ciphertext.slice(range.cipherStart, ciphertext.length);
+    expect((await failure(decrypt(slice, range))).message).toBe('package 1: final package does not end at the stored size');
   });
 });
 

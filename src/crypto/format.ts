@@ -60,6 +60,8 @@ export interface CipherRange {
   length: number;
   /** lastPackage is the object's final package (pass through to decryptStream). */
   expectFinalAtEnd: boolean;
+  /** With expectFinalAtEnd: the payload length the final package must have for the stored size. */
+  finalLength?: number;
 }
 
 /** Ciphertext bytes and decryptStream options for plaintext bytes plainStart..plainEndInclusive. */
@@ -80,8 +82,21 @@ export function cipherRangeFor(plainStart: number, plainEndInclusive: number, pl
     cipherEnd: Math.min((lastPackage + 1) * PACKAGE_CIPHER_SIZE, ciphertextSize(plaintextSize)) - 1,
     skip: plainStart - firstPackage * PACKAGE_SIZE,
     length: plainEndInclusive - plainStart + 1,
-    expectFinalAtEnd: lastPackage === packageCount(plaintextSize) - 1,
+    ...finalOf(lastPackage, plaintextSize),
   };
+}
+
+/** Ciphertext bytes and decryptStream options for a whole stream of `plaintextSize` bytes. */
+export function wholeStream(plaintextSize: number): CipherRange {
+  const lastPackage = packageCount(plaintextSize) - 1;
+  return { firstPackage: 0, lastPackage, cipherStart: 0, cipherEnd: ciphertextSize(plaintextSize) - 1, skip: 0, length: plaintextSize, ...finalOf(lastPackage, plaintextSize) };
+}
+
+// The stored size fixes where the FINAL package sits and how long it is: both are authenticated,
+// so a reader that checks them never serves a body shorter or longer than the size it was given.
+function finalOf(lastPackage: number, plaintextSize: number): Pick<CipherRange, 'expectFinalAtEnd' | 'finalLength'> {
+  const last = packageCount(plaintextSize) - 1;
+  return lastPackage === last ? { expectFinalAtEnd: true, finalLength: plaintextSize - last * PACKAGE_SIZE } : { expectFinalAtEnd: false };
 }
 
 function packageCount(plaintextSize: number): number {
@@ -196,6 +211,8 @@ export interface DecryptOptions {
   skip?: number;
   /** Plaintext bytes to emit after skip (default: all). */
   length?: number;
+  /** The final package must have exactly this payload length (the stored size's last package). */
+  finalLength?: number;
 }
 
 export function decryptStream(key: CryptoKey, opts: DecryptOptions): TransformStream<Uint8Array, Uint8Array> {
@@ -228,6 +245,12 @@ export function decryptStream(key: CryptoKey, opts: DecryptOptions): TransformSt
     const final = head[1] === FLAG_FINAL;
     if (final && !(opts.expectFinalAtEnd && (opts.lastPackage === undefined || index === opts.lastPackage))) {
       throw new FormatError(`package ${index}: unexpected final package`);
+    }
+    // Checked before any byte of this package is released, so a wrong size never reaches a client
+    // as a complete body.
+    if (!final && opts.expectFinalAtEnd && index === opts.lastPackage) throw new FormatError(`package ${index}: final package expected`);
+    if (final && opts.finalLength !== undefined && pkg.length - OVERHEAD !== opts.finalLength) {
+      throw new FormatError(`package ${index}: final package does not end at the stored size`);
     }
     // All packages of one stream share the random; a package spliced in from another stream
     // under the same key would otherwise authenticate.

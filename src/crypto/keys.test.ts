@@ -1,8 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   KeyError,
   bindingBytes,
   deriveKek,
+  manifestBytes,
+  manifestMac,
   randomKey,
   sealKey,
   ssecKeyFingerprint,
@@ -138,5 +141,27 @@ describe('timingSafeEqual', () => {
     expect(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false);
     expect(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 3]))).toBe(false);
     expect(timingSafeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
+  });
+});
+
+describe('manifestBytes / manifestMac', () => {
+  it('has the documented layout', () => {
+    const salt = Uint8Array.from({ length: 16 }, (_, i) => i);
+    const bytes = manifestBytes([{ partNumber: 2, size: 5 * 2 ** 32 + 7, salt }, { partNumber: 9, size: 1, salt: null }]);
+    expect(hex(bytes)).toBe(
+      '00000002' + '00000002' + '0000000500000007' + '00000010' + hex(salt) + '00000009' + '0000000000000001' + '00000000',
+    );
+  });
+
+  it('differs for any change of number, order, size or salt of the parts', async () => {
+    const key = randomKey();
+    const part = fc.record({ partNumber: fc.integer({ min: 1, max: 10_000 }), size: fc.nat(), salt: fc.option(fc.uint8Array({ minLength: 16, maxLength: 16 })) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(part, { maxLength: 6 }), fc.array(part, { maxLength: 6 }), async (a, b) => {
+        fc.pre(hex(manifestBytes(a)) !== hex(manifestBytes(b)));
+        expect(hex(await manifestMac(key, a))).not.toBe(hex(await manifestMac(key, b)));
+      }),
+      { seed: 3, numRuns: 200 },
+    );
   });
 });

@@ -62,6 +62,37 @@ export async function ssecKeyFingerprint(clientKey: Uint8Array, salt: Uint8Array
   return new Uint8Array(await crypto.subtle.sign('HMAC', hmac, clientKey));
 }
 
+/** A part of a multipart object as its manifest names it, in object order. */
+export interface ManifestPart {
+  partNumber: number;
+  size: number;
+  /** The part attempt's salt; null for a part written before salts existed. */
+  salt: Uint8Array | null;
+}
+
+/** u32be(count), then per part u32be(partNumber) || u64be(size) || u32be(len(salt)) || salt. */
+export function manifestBytes(parts: ManifestPart[]): Uint8Array {
+  const out = new Uint8Array(4 + parts.reduce((n, p) => n + 16 + (p.salt?.length ?? 0), 0));
+  const view = new DataView(out.buffer);
+  view.setUint32(0, parts.length);
+  let at = 4;
+  for (const p of parts) {
+    const salt = p.salt ?? new Uint8Array(0);
+    view.setUint32(at, p.partNumber);
+    view.setBigUint64(at + 4, BigInt(p.size));
+    view.setUint32(at + 12, salt.length);
+    out.set(salt, at + 16);
+    at += 16 + salt.length;
+  }
+  return out;
+}
+
+/** HMAC-SHA256 of the manifest under the object's manifest key: the parts_mac of docs/KEYS.md. */
+export async function manifestMac(manifestKey: Uint8Array, parts: ManifestPart[]): Promise<Uint8Array> {
+  const hmac = await crypto.subtle.importKey('raw', manifestKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(await crypto.subtle.sign('HMAC', hmac, manifestBytes(parts)));
+}
+
 /** HKDF-SHA256 (empty salt) with info = u32 BE length || label || context; 32 bytes out. */
 export async function deriveKek(master: Uint8Array, label: string, context: Uint8Array): Promise<Uint8Array> {
   const ikm = await crypto.subtle.importKey('raw', master, 'HKDF', false, ['deriveBits']);

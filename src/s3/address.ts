@@ -44,3 +44,10 @@ export function parseAddress(requestUrl: string, host: string, suffixes: readonl
   const key = path.slice(slash + 1);
   return { bucket: decodePath(path.slice(1, slash)), key: key ? decodePath(key) : null, resource: path };
 }
+
+/** Where a request points, with `suffixes` the VIRTUAL_HOST_SUFFIXES setting (comma-separated). */
+export function requestAddress(request: Request, suffixes: string | undefined): Address {
+  const host = request.headers.get('host') ?? new URL(request.url).host;
+  const list = (suffixes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return parseAddress(request.url, host, list);
+}

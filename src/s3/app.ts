@@ -12,12 +12,14 @@ import { BucketKeyStore } from '../storage/bucket-keys';
 import { MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
 import { CONSOLE_PREFIX, serveConsole } from '../web/console';
-import { parseAddress, rawPath } from './address';
+import { rawPath, requestAddress } from './address';
 import { authenticate } from './auth/sigv4';
 import type { S3Request } from './context';
+import { corsPreflight, withCors } from './cors';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
+import { deleteBucketCors, getBucketCors, putBucketCors } from './handlers/cors';
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
 import { listObjectVersions, listObjects, listObjectsV2 } from './handlers/list';
@@ -30,9 +32,11 @@ import {
   listParts,
   uploadPart,
 } from './handlers/multipart';
+import { getObjectAttributes } from './handlers/object-attributes';
 import { deleteObject, getObject, putObject } from './handlers/objects';
+import { POST_FORM_AUTH, postObject } from './handlers/post-object';
 import { getBucketAcl, getBucketSubresource, getObjectAcl, getObjectTagging, putAcl } from './handlers/unconfigured';
-import { type Operation, parseOperation } from './operation';
+import { type Operation, isPostObject, parseOperation } from './operation';
 
 /** "AKID:SECRET" pairs separated by commas, whitespace or newlines. */
 export function parseCredentials(config: string | undefined): Map<string, string> {
@@ -95,6 +99,16 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
       return getBucketEncryption(req, op.bucket);
     case 'DeleteBucketEncryption':
       return deleteBucketEncryption(req, op.bucket);
+    case 'PutBucketCors':
+      return putBucketCors(req, op.bucket);
+    case 'GetBucketCors':
+      return getBucketCors(req, op.bucket);
+    case 'DeleteBucketCors':
+      return deleteBucketCors(req, op.bucket);
+    case 'PostObject':
+      return postObject(req, op.bucket);
+    case 'GetObjectAttributes':
+      return getObjectAttributes(req, op.bucket, op.key);
     case 'PutObject':
       return putObject(req, op.bucket, op.key);
     case 'GetObject':
@@ -148,14 +162,14 @@ app.all('*', async (c) => {
   c.set('requestId', requestId);
   const request = c.req.raw;
   const url = new URL(request.url);
+  if (request.method === 'OPTIONS') return corsPreflight(request, c.env, requestId);
   let response: Response;
   try {
     const region = c.env.REGION || 'us-east-1';
-    const suffixes = (c.env.VIRTUAL_HOST_SUFFIXES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const address = parseAddress(request.url, request.headers.get('host') ?? url.host, suffixes);
+    const address = requestAddress(request, c.env.VIRTUAL_HOST_SUFFIXES);
     if (address.bucket === CONSOLE_PREFIX) return serveConsole(request, address.resource, address.key);
     const credentials = parseCredentials(c.env.CREDENTIALS);
-    const auth = await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
+    const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
     const op = parseOperation(request.method, address, url.searchParams, request.headers);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
     response = await dispatch(op, { c, request, url, auth, ...services(c.env), region, secure });
@@ -164,6 +178,7 @@ app.all('*', async (c) => {
     response = renderError(err, rawPath(request.url), requestId, request.method);
     await discardBody(request);
   }
+  response = await withCors(response, request, c.env);
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
   // Cloudflare compresses compressible responses that name no Content-Encoding; S3 clients expect

@@ -20,6 +20,11 @@ export type Operation =
   | BucketOp<'PutBucketEncryption'>
   | BucketOp<'GetBucketEncryption'>
   | BucketOp<'DeleteBucketEncryption'>
+  | BucketOp<'PutBucketCors'>
+  | BucketOp<'GetBucketCors'>
+  | BucketOp<'DeleteBucketCors'>
+  | BucketOp<'PostObject'>
+  | ObjectOp<'GetObjectAttributes'>
   | ObjectOp<'PutObject'>
   | ObjectOp<'GetObject'>
   | ObjectOp<'HeadObject'>
@@ -45,6 +50,11 @@ const SUBRESOURCES = [
   'versionId', 'versioning', 'versions', 'website',
 ];
 
+/** A browser form upload (POST Object): authenticated by its form's policy signature, not by the request's. */
+export function isPostObject(method: string, address: Address, query: URLSearchParams): boolean {
+  return method === 'POST' && address.bucket !== null && address.bucket !== '_admin' && address.key === null && !SUBRESOURCES.some((s) => query.has(s));
+}
+
 export function parseOperation(method: string, address: Address, query: URLSearchParams, headers: Headers): Operation {
   const sub = SUBRESOURCES.filter((s) => query.has(s));
   const { bucket, key } = address;
@@ -62,6 +72,7 @@ export function parseOperation(method: string, address: Address, query: URLSearc
         if (none) return { kind: 'CreateBucket', bucket };
         if (only('acl')) return { kind: 'PutAcl', bucket, key: null };
         if (only('encryption')) return { kind: 'PutBucketEncryption', bucket };
+        if (only('cors')) return { kind: 'PutBucketCors', bucket };
         break;
       case 'HEAD':
         if (none) return { kind: 'HeadBucket', bucket };
@@ -69,11 +80,13 @@ export function parseOperation(method: string, address: Address, query: URLSearc
       case 'DELETE':
         if (none) return { kind: 'DeleteBucket', bucket };
         if (only('encryption')) return { kind: 'DeleteBucketEncryption', bucket };
+        if (only('cors')) return { kind: 'DeleteBucketCors', bucket };
         break;
       case 'GET':
         if (only('location')) return { kind: 'GetBucketLocation', bucket };
         if (only('versioning')) return { kind: 'GetBucketVersioning', bucket };
         if (only('encryption')) return { kind: 'GetBucketEncryption', bucket };
+        if (only('cors')) return { kind: 'GetBucketCors', bucket };
         if (only('uploads')) return { kind: 'ListMultipartUploads', bucket };
         if (only('versions')) return { kind: 'ListObjectVersions', bucket };
         if (only('acl')) return { kind: 'GetBucketAcl', bucket };
@@ -82,6 +95,7 @@ export function parseOperation(method: string, address: Address, query: URLSearc
         break;
       case 'POST':
         if (only('delete')) return { kind: 'DeleteObjects', bucket };
+        if (isPostObject(method, address, query)) return { kind: 'PostObject', bucket };
         break;
     }
   } else {
@@ -99,6 +113,7 @@ export function parseOperation(method: string, address: Address, query: URLSearc
         if (only('uploadId')) return { kind: 'ListParts', bucket, key, uploadId };
         if (only('acl')) return { kind: 'GetObjectAcl', bucket, key };
         if (only('tagging')) return { kind: 'GetObjectTagging', bucket, key };
+        if (only('attributes')) return { kind: 'GetObjectAttributes', bucket, key };
         break;
       case 'HEAD':
         if (none || only('partNumber')) return { kind: 'HeadObject', bucket, key };

@@ -110,6 +110,16 @@ export function internalUpload(stream: ReadableStream<Uint8Array>, length: numbe
   return checkedStream(stream, length, { md5: null, sha256Hex: null, algorithm, value: null });
 }
 
+/**
+ * The file of a POST form upload, checked as it flows against the form's Content-MD5 and
+ * x-amz-checksum-* fields (`fields`); `computeAlgorithm` as for readUpload.
+ */
+export function formUpload(stream: ReadableStream<Uint8Array>, fields: Headers, computeAlgorithm: ChecksumAlgorithm | null): UploadBody {
+  const expected = expectations(fields, { kind: 'unsigned' }, null);
+  expected.algorithm ??= computeAlgorithm;
+  return checkedStream(stream, null, expected);
+}
+
 function checkedStream(source: ReadableStream<Uint8Array>, length: number | null, expected: Expectation): UploadBody {
   const md5 = createHasher('MD5');
   const sha256: Hasher | null = expected.sha256Hex ? createHasher('SHA256') : null;

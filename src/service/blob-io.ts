@@ -1,6 +1,6 @@
 // Encrypted bytes in and out of the blob store: one blob per single-PUT object or per part, each
 // its own stream (docs/FORMAT.md). Reads decrypt only the packages that cover the range asked for.
-import { FormatError, cipherRangeFor, ciphertextSize, decryptStream, encryptStream } from '../crypto/format';
+import { FormatError, cipherRangeFor, ciphertextSize, decryptStream, encryptStream, wholeStream } from '../crypto/format';
 import { S3Error, isS3Error } from '../s3/errors';
 import type { UploadBody, UploadDigests } from '../s3/upload';
 import { BlobStore } from '../storage/blobs';
@@ -41,7 +41,7 @@ export function storageFailure(e: unknown): S3Error {
   return new S3Error('ServiceUnavailable', 'Storage is unavailable; nothing was written. Please retry.');
 }
 
-function damaged(blobId: string, what: string): S3Error {
+export function damaged(blobId: string, what: string): S3Error {
   console.error('damaged object data', blobId, what);
   return new S3Error('InternalError', 'The stored object data failed authentication; no unauthenticated bytes were returned.');
 }
@@ -64,7 +64,7 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
     if (!whole && (segment.size === 0 || end < segStart || start > segEnd)) continue;
     pieces.push(async () => {
       const cipher = whole
-        ? { firstPackage: 0, cipherStart: 0, cipherEnd: ciphertextSize(segment.size) - 1, expectFinalAtEnd: true, skip: 0, length: segment.size }
+        ? wholeStream(segment.size)
         : cipherRangeFor(Math.max(start, segStart) - segStart, Math.min(end, segEnd) - segStart, segment.size);
       // A whole blob is read without a range: R2 ranges (locally at least) stop at 4 GiB.
       const body = await blobs.get(segment.blobId, whole ? undefined : { offset: cipher.cipherStart, length: cipher.cipherEnd - cipher.cipherStart + 1 });

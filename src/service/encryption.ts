@@ -1,7 +1,18 @@
 // SSE rules of the object service: which mode a write gets, how its data key is sealed, and who may
 // open it again. Data keys leave this module only as the stream keys of one request.
 import { FORMAT_VERSION, importKey } from '../crypto/format';
-import { type KeyBinding, bindingBytes, deriveKek, randomKey, sealKey, ssecKeyFingerprint, timingSafeEqual, unsealKey } from '../crypto/keys';
+import {
+  type KeyBinding,
+  type ManifestPart,
+  bindingBytes,
+  deriveKek,
+  manifestMac,
+  randomKey,
+  sealKey,
+  ssecKeyFingerprint,
+  timingSafeEqual,
+  unsealKey,
+} from '../crypto/keys';
 import { type Kms, KmsError } from '../kms/kms';
 import { S3Error } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
@@ -25,10 +36,36 @@ const SSE_C_LABEL = 'SSE-C';
 /** A bucket key seals new objects for this long; then the next write makes a new one. */
 export const BUCKET_KEY_PERIOD_MS = 3600 * 1000;
 
-/** The stream key of a single-PUT object (part null) or of one part of a multipart object. */
-export async function streamKey(k: ObjectKey, part: number | null): Promise<StreamKey> {
-  const raw = part === null ? k.dataKey : await deriveKek(k.dataKey, `part ${part}`, k.aad);
+/** A part attempt as its stream key is derived: its number and salt (null: a part from before salts). */
+export interface PartKeyId {
+  partNumber: number;
+  salt: Uint8Array | null;
+}
+
+/** Salt of a new part attempt: every UploadPart gets a stream key of its own (docs/KEYS.md). */
+export const newPartSalt = () => crypto.getRandomValues(new Uint8Array(16));
+
+/** The stream key of a single-PUT object (part null) or of one part attempt of a multipart object. */
+export async function streamKey(k: ObjectKey, part: PartKeyId | null): Promise<StreamKey> {
+  const raw = part === null ? k.dataKey : await deriveKek(k.dataKey, `part ${part.partNumber}`, part.salt ? concat(k.aad, part.salt) : k.aad);
   return { key: await importKey(raw), aad: k.aad };
+}
+
+/** The key of a multipart object's parts manifest, one-way from its data key. */
+export const manifestKey = (k: ObjectKey) => deriveKek(k.dataKey, 'parts manifest', k.aad);
+
+/** The manifest key of an SSE-C upload, sealed through the KMS for a Complete without the SSE-C key. */
+export interface SealedManifestKey {
+  manifestKekId: string;
+  manifestSealedKey: Uint8Array;
+  manifestKey: Uint8Array;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 // The KMS key id is deliberately not part of the binding: re-wrapping under another key must not
@@ -77,6 +114,13 @@ function resolve(sse: SseRequest, bucketDefault: BucketEncryption | null): Resol
   }
   if (sse.mode === 'default' && bucketDefault?.algorithm === 'aws:kms') return { mode: 'SSE-KMS', keyId: bucketDefault.kmsMasterKeyId, context: null, bucketKey };
   return { mode: 'SSE-S3' };
+}
+
+/** The binding of an SSE-C upload's KMS-sealed manifest key. */
+const manifestBinding = (bucket: string, key: string): KeyBinding => ({ mode: 'SSE-C', bucket, key, kmsKeyId: 'parts manifest' });
+
+function damagedKeyMaterial(): S3Error {
+  return new S3Error('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');
 }
 
 /** The binding of a bucket key: the bucket, under no object key (S3 object keys are never empty). */
@@ -175,8 +219,56 @@ export class Encryption {
     } catch (e) {
       if (e instanceof KmsError) return kmsFailure(e);
       console.error('sealed key does not open', bucket);
-      throw new S3Error('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');
+      throw damagedKeyMaterial();
     }
+  }
+
+  /**
+   * Seals the manifest key of a new SSE-C upload under a KMS data key, so that its Complete can
+   * authenticate the parts list without the customer's key (clients need not send it then).
+   */
+  async sealManifestKey(objectKey: ObjectKey, bucket: string, key: string): Promise<SealedManifestKey> {
+    const b = manifestBinding(bucket, key);
+    try {
+      const kms = this.kms();
+      const generated = await kms.generateDataKey(kms.defaultKeyId, b);
+      return { manifestKekId: generated.keyId, manifestSealedKey: generated.sealed, manifestKey: await sealKey(generated.plaintext, await manifestKey(objectKey), b) };
+    } catch (e) {
+      return kmsFailure(e);
+    }
+  }
+
+  /**
+   * The manifest key with which CompleteMultipartUpload authenticates the chosen parts: from the
+   * upload's data key (SSE-C: when the request carries the customer key), else from the sealed
+   * manifest key. Null for an SSE-C upload made before manifests existed.
+   */
+  async manifestKeyForComplete(upload: ObjectSealing & { [K in keyof SealedManifestKey]: SealedManifestKey[K] | null }, sse: SseRequest, bucket: string, key: string): Promise<Uint8Array | null> {
+    if (upload.sseMode !== 'SSE-C' || sse.mode === 'SSE-C') return manifestKey(await this.open(upload, sse, bucket, key));
+    if (!upload.manifestKekId || !upload.manifestSealedKey || !upload.manifestKey) return null;
+    const b = manifestBinding(bucket, key);
+    let sealer: Uint8Array;
+    try {
+      sealer = await this.kms().decryptDataKey(upload.manifestKekId, upload.manifestSealedKey, b);
+    } catch (e) {
+      return kmsFailure(e);
+    }
+    try {
+      return await unsealKey(sealer, upload.manifestKey, b);
+    } catch {
+      throw damagedKeyMaterial();
+    }
+  }
+
+  /**
+   * Checks a multipart object's parts, as read, against the manifest MAC sealed at Complete
+   * (docs/KEYS.md): a dropped, added, reordered or resized part row is damage. A legacy object
+   * (no MAC, no salted part) passes unchecked; a salted part never opens without its row's salt.
+   */
+  async verifyManifest(objectKey: ObjectKey, partsMac: Uint8Array | null, partsCount: number, parts: (ManifestPart & { ordinal: number })[]): Promise<boolean> {
+    if (parts.length !== partsCount || parts.some((p, i) => p.ordinal !== i + 1 || (i > 0 && p.partNumber <= parts[i - 1]!.partNumber))) return false;
+    if (partsMac === null) return parts.every((p) => p.salt === null);
+    return timingSafeEqual(await manifestMac(await manifestKey(objectKey), parts), partsMac);
   }
 
   /** A new object data key sealed under the bucket's current bucket key for `keyId` (made if none). */

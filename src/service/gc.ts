@@ -1,5 +1,5 @@
 // Garbage collection, run by the cron trigger (and on demand in tests): deletes trashed blobs past
-// their grace period, aborts uploads older than the configured age, and trashes blobs that no row
+// their grace period that no row refers to (checked at deletion time), aborts uploads older than the configured age, and trashes blobs that no row
 // refers to (left by a write that died between storing its blob and committing its row). Each
 // step is paged and idempotent. A blob is only ever deleted after a grace period in the trash, and
 // an orphan is only trashed once it is older than that period, so a blob whose commit is in
@@ -10,13 +10,18 @@ import type { UploadStore } from '../storage/uploads';
 
 /** How long a blob waits in the trash (GETs that already hold its row can finish). */
 export const TRASH_GRACE_MS = 15 * 60 * 1000;
+/** How long a completed upload is remembered, so that a retried CompleteMultipartUpload gets the same answer. */
+export const COMPLETED_UPLOAD_MEMORY_MS = 24 * 3600 * 1000;
 const PAGE = 1000;
 const SWEEP_CURSOR = 'orphan-sweep-cursor';
 
 export interface GcReport {
   deleted: number;
+  /** Trashed blobs found still referenced by a row at deletion time, and so kept. */
+  keptReferenced: number;
   abortedUploads: number;
   orphansTrashed: number;
+  forgottenCompletions: number;
 }
 
 export async function collectGarbage(
@@ -25,9 +30,10 @@ export async function collectGarbage(
   uploadMaxAgeMs: number,
 ): Promise<GcReport> {
   const { meta, uploads, gc, blobs } = stores;
-  const expired = await meta.trashedBefore(now - TRASH_GRACE_MS, PAGE);
-  await blobs.delete(expired);
-  await meta.forgetTrash(expired);
+  const expired = await meta.expiredTrash(now - TRASH_GRACE_MS, PAGE);
+  if (expired.kept.length) console.warn('gc: kept trashed blobs that rows still refer to', JSON.stringify(expired.kept));
+  await blobs.delete(expired.deletable);
+  await meta.forgetTrash(expired.deletable);
 
   const stale = await uploads.initiatedBefore(now - uploadMaxAgeMs, 100);
   for (const id of stale) await uploads.abort(id, now);
@@ -38,5 +44,7 @@ export async function collectGarbage(
   await meta.trashBlobs(orphans, now);
   await gc.set(SWEEP_CURSOR, page.cursor ?? null);
 
-  return { deleted: expired.length, abortedUploads: stale.length, orphansTrashed: orphans.length };
+  const forgottenCompletions = await uploads.forgetCompletedBefore(now - COMPLETED_UPLOAD_MEMORY_MS);
+
+  return { deleted: expired.deletable.length, keptReferenced: expired.kept.length, abortedUploads: stale.length, orphansTrashed: orphans.length, forgottenCompletions };
 }

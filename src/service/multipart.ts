@@ -6,10 +6,12 @@ import { S3Error } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
 import type { UploadBody } from '../s3/upload';
 import type { BlobStore } from '../storage/blobs';
+import { manifestMac } from '../crypto/keys';
 import { type MetadataStore, type ObjectHeaders, type ObjectRecord, sealingOf } from '../storage/metadata';
 import type { PartRecord, UploadRecord, UploadStore } from '../storage/uploads';
-import { writeEncrypted } from './blob-io';
-import { type Encryption, streamKey } from './encryption';
+import { storageFailure, writeEncrypted } from './blob-io';
+import { type Encryption, newPartSalt, streamKey } from './encryption';
+import { COMPLETED_UPLOAD_MEMORY_MS } from './gc';
 import { noSuchBucket } from './objects';
 
 export const MAX_PART_NUMBER = 10_000;
@@ -43,7 +45,8 @@ export class MultipartService {
   ): Promise<UploadRecord> {
     const found = await this.meta.getBucket(bucket);
     if (!found) throw noSuchBucket(bucket);
-    const { sealing } = await this.encryption.seal(input.sse, found.encryption, bucket, key);
+    const { sealing, objectKey } = await this.encryption.seal(input.sse, found.encryption, bucket, key);
+    const manifest = sealing.sseMode === 'SSE-C' ? await this.encryption.sealManifestKey(objectKey, bucket, key) : null;
     const upload: UploadRecord = {
       uploadId: crypto.randomUUID().replace(/-/g, ''),
       bucket,
@@ -53,6 +56,9 @@ export class MultipartService {
       userMetadata: input.userMetadata,
       checksumAlgorithm: input.checksumAlgorithm,
       ...sealing,
+      manifestKekId: manifest?.manifestKekId ?? null,
+      manifestSealedKey: manifest?.manifestSealedKey ?? null,
+      manifestKey: manifest?.manifestKey ?? null,
     };
     await this.uploads.create(upload);
     return upload;
@@ -71,7 +77,8 @@ export class MultipartService {
 
   async uploadPart(upload: UploadRecord, partNumber: number, sse: SseRequest, body: UploadBody): Promise<PartRecord> {
     const objectKey = await this.encryption.open(upload, sse, upload.bucket, upload.key);
-    const { blobId, digests } = await writeEncrypted(this.blobs, this.meta, body, await streamKey(objectKey, partNumber));
+    const salt = newPartSalt();
+    const { blobId, digests } = await writeEncrypted(this.blobs, this.meta, body, await streamKey(objectKey, { partNumber, salt }));
     if (upload.checksumAlgorithm && digests.checksum && digests.checksum.algorithm !== upload.checksumAlgorithm) {
       await this.meta.trashBlobs([blobId], Date.now());
       throw new S3Error('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${digests.checksum.algorithm.toLowerCase()}`);
@@ -83,15 +90,51 @@ export class MultipartService {
       etag: `"${toHex(upload.sseMode === 'SSE-C' ? crypto.getRandomValues(new Uint8Array(16)) : digests.md5)}"`,
       checksumValue: digests.checksum?.value ?? null,
       lastModified: Date.now(),
+      salt,
     };
-    if (!(await this.uploads.putPart(upload.uploadId, part))) {
+    // An ambiguous failure leaves the blob alone: if the row did commit, it refers to it.
+    const recorded = await this.uploads.putPart(upload.uploadId, part).catch((e: unknown) => {
+      throw storageFailure(e);
+    });
+    if (!recorded) {
       await this.meta.trashBlobs([blobId], Date.now());
       throw noSuchUpload();
     }
     return part;
   }
 
-  async complete(upload: UploadRecord, requested: CompletedPart[]): Promise<ObjectRecord> {
+  /**
+   * A retried CompleteMultipartUpload of an upload that completed with the same parts (SDKs retry
+   * after a lost answer): the object as that Complete made it, while the key still holds it and the
+   * completion is remembered; null otherwise.
+   */
+  private async completedBefore(bucket: string, key: string, uploadId: string, requested: CompletedPart[]): Promise<ObjectRecord | null> {
+    const done = await this.uploads.completedUpload(uploadId, bucket, key);
+    if (!done || Date.now() - done.completedAt > COMPLETED_UPLOAD_MEMORY_MS) return null;
+    const same = done.parts.length === requested.length && requested.every((r, i) => {
+      const [number, etag] = done.parts[i]!.split(/:(.*)/s);
+      return Number(number) === r.partNumber && sameEtag(etag!, r.etag);
+    });
+    if (!same) return null;
+    const current = await this.meta.getObject(bucket, key);
+    return current.bucketExists && current.value?.etag === done.etag ? current.value : null;
+  }
+
+  /**
+   * Completes an upload, or answers a retry of a Complete that already made the object as it did
+   * then. `sse` is the request's: AWS does not require the SSE-C key to complete (when sent, it must
+   * match); SSE-C uploads authenticate their parts list with it when sent, else with the manifest
+   * key sealed at create.
+   */
+  async complete(bucket: string, key: string, uploadId: string, sse: SseRequest, requested: CompletedPart[]): Promise<ObjectRecord> {
+    const upload = await this.uploads.get(bucket, key, uploadId);
+    const done = upload ? null : await this.completedBefore(bucket, key, uploadId, requested);
+    const target = upload ?? done ?? (await this.upload(bucket, key, uploadId, null));
+    if (sse.mode === 'SSE-C') await this.encryption.authorize(target, sse);
+    return done ?? this.completeUpload(upload!, requested, sse);
+  }
+
+  private async completeUpload(upload: UploadRecord, requested: CompletedPart[], sse: SseRequest): Promise<ObjectRecord> {
     if (requested.length === 0) {
       throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
     }
@@ -120,11 +163,13 @@ export class MultipartService {
         });
       }
     });
+    const manifestKey = await this.encryption.manifestKeyForComplete(upload, sse, upload.bucket, upload.key);
     const record: ObjectRecord = {
       bucket: upload.bucket,
       key: upload.key,
       blobId: null,
       partsCount: chosen.length,
+      partsMac: manifestKey && (await manifestMac(manifestKey, chosen)),
       size: chosen.reduce((n, p) => n + p.size, 0),
       etag: multipartEtag(chosen),
       lastModified: Date.now(),
@@ -138,7 +183,14 @@ export class MultipartService {
       ...compositeChecksum(upload.checksumAlgorithm as ChecksumAlgorithm | null, chosen),
       ...sealingOf(upload),
     };
-    if (!(await this.uploads.complete(upload.uploadId, record, chosen))) throw noSuchUpload();
+    let completed: boolean;
+    try {
+      completed = await this.uploads.complete(upload.uploadId, record, chosen);
+    } catch (e) {
+      // Ambiguous (it may have committed): the client's retry gets the completed answer if it did.
+      throw storageFailure(e);
+    }
+    if (!completed) throw noSuchUpload();
     return record;
   }
 

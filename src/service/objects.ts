@@ -6,8 +6,8 @@ import { S3Error } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
 import { type UploadBody, internalUpload } from '../s3/upload';
 import type { BlobStore } from '../storage/blobs';
-import type { BucketEncryption, BucketRecord, MetadataStore, ObjectHeaders, ObjectRecord, WriteCondition } from '../storage/metadata';
-import { type ByteRange, type Segment, readSegments, storageFailure, writeEncrypted } from './blob-io';
+import type { BucketEncryption, BucketRecord, MetadataStore, ObjectHeaders, ObjectRecord, StoredObject, WriteCondition } from '../storage/metadata';
+import { type ByteRange, type Segment, damaged, readSegments, storageFailure, writeEncrypted } from './blob-io';
 import { type Encryption, type ObjectKey, streamKey } from './encryption';
 
 export interface PutInput {
@@ -36,7 +36,7 @@ export interface ListPage {
 
 /** A stored object ready to be read: its segments (one blob, or its parts) with lazily opened keys. */
 export interface OpenedObject {
-  record: ObjectRecord;
+  record: StoredObject;
   /** Plaintext sizes of the parts in order; one entry for a single-PUT object. */
   partSizes: number[];
   read(range: ByteRange | null): Promise<ReadableStream<Uint8Array>>;
@@ -79,8 +79,8 @@ export class ObjectService {
     if (!(await this.meta.setBucketEncryption(bucket, encryption))) throw noSuchBucket(bucket);
   }
 
-  /** The object's row (NoSuchBucket / NoSuchKey otherwise), without any SSE check. */
-  async requireObject(bucket: string, key: string): Promise<ObjectRecord> {
+  /** The object's row and parts (NoSuchBucket / NoSuchKey otherwise), without any SSE check. */
+  async requireObject(bucket: string, key: string): Promise<StoredObject> {
     const found = await this.meta.getObject(bucket, key);
     if (!found.bucketExists) throw noSuchBucket(bucket);
     if (!found.value) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
@@ -88,28 +88,32 @@ export class ObjectService {
   }
 
   /** The object's row, once `sse` is allowed to read it (SSE-C key checks). */
-  async head(bucket: string, key: string, sse: SseRequest): Promise<ObjectRecord> {
+  async head(bucket: string, key: string, sse: SseRequest): Promise<StoredObject> {
     const record = await this.requireObject(bucket, key);
     await this.encryption.authorize(record, sse);
     return record;
   }
 
-  /** Prepares `record` (from head) for reading; its data key is opened only when bytes are read. */
-  async open(record: ObjectRecord, sse: SseRequest): Promise<OpenedObject> {
+  /**
+   * Prepares `record` (from head) for reading; its data key is opened only when bytes are read, and
+   * a multipart object's parts are checked against its manifest MAC before any byte is.
+   */
+  open(record: StoredObject, sse: SseRequest): OpenedObject {
     let objectKey: Promise<ObjectKey> | null = null;
     const opened = () => (objectKey ??= this.encryption.open(record, sse, record.bucket, record.key));
-    const segments: Segment[] =
-      record.partsCount === null
-        ? [{ blobId: record.blobId!, size: record.size, key: async () => streamKey(await opened(), null) }]
-        : (await this.meta.objectParts(record.bucket, record.key)).map((p) => ({
-            blobId: p.blobId,
-            size: p.size,
-            key: async () => streamKey(await opened(), p.partNumber),
-          }));
+    const multipart = record.partsCount !== null;
+    const segments: Segment[] = multipart
+      ? record.parts.map((p) => ({ blobId: p.blobId, size: p.size, key: async () => streamKey(await opened(), p) }))
+      : [{ blobId: record.blobId!, size: record.size, key: async () => streamKey(await opened(), null) }];
     return {
       record,
       partSizes: segments.map((s) => s.size),
-      read: (range) => readSegments(this.blobs, segments, range),
+      read: async (range) => {
+        if (multipart && !(await this.encryption.verifyManifest(await opened(), record.partsMac, record.partsCount!, record.parts))) {
+          throw damaged(record.parts[0]?.blobId ?? record.key, 'parts do not match the manifest');
+        }
+        return readSegments(this.blobs, segments, range);
+      },
     };
   }
 
@@ -138,13 +142,15 @@ export class ObjectService {
       checksumAlgorithm: digests.checksum?.algorithm ?? null,
       checksumValue: digests.checksum?.value ?? null,
       checksumType: digests.checksum ? 'FULL_OBJECT' : null,
+      partsMac: null,
       ...sealing,
     };
     let committed: boolean;
     try {
       committed = await this.meta.putObject(record, condition);
     } catch (e) {
-      await this.meta.trashBlobs([blobId], Date.now()).catch(() => {});
+      // Ambiguous: the commit may have happened (D1 is across a network). The blob is not trashed;
+      // if no row refers to it, the orphan sweep collects it after the grace period.
       throw storageFailure(e);
     }
     if (!committed) {
@@ -159,7 +165,7 @@ export class ObjectService {
    * key rotation, SSE-S3 re-wrapping): no object data is read or written. Any other copy streams the
    * source's plaintext into a new object, encrypted for the destination.
    */
-  async copy(bucket: string, key: string, input: CopyInput, source: ObjectRecord): Promise<ObjectRecord> {
+  async copy(bucket: string, key: string, input: CopyInput, source: StoredObject): Promise<ObjectRecord> {
     const found = await this.requireBucket(bucket);
     const headers = input.replace?.headers ?? pickHeaders(source);
     const userMetadata = input.replace?.userMetadata ?? source.userMetadata;
@@ -178,7 +184,7 @@ export class ObjectService {
       }
       return record;
     }
-    const opened = await this.open(source, input.source.sse);
+    const opened = this.open(source, input.source.sse);
     const algorithm = source.checksumType === 'FULL_OBJECT' ? (source.checksumAlgorithm as ChecksumAlgorithm) : null;
     const body = internalUpload(await opened.read(null), source.size, algorithm);
     return this.put(bucket, key, { body, sse: input.sse, headers, userMetadata });

@@ -105,15 +105,26 @@ export interface ObjectRecord extends ObjectHeaders, ObjectSealing {
   checksumAlgorithm: string | null;
   checksumValue: string | null;
   checksumType: 'FULL_OBJECT' | 'COMPOSITE' | null;
+  /** Multipart: HMAC of the parts list under a key derived from the data key (docs/KEYS.md). */
+  partsMac: Uint8Array | null;
 }
 
 /** One part of a multipart object, in object order. */
 export interface ObjectPart {
   partNumber: number;
+  /** 1-based position in the object. */
+  ordinal: number;
   blobId: string;
   size: number;
   etag: string;
   checksumValue: string | null;
+  /** The part attempt's key-derivation salt; null for parts written before salts existed. */
+  salt: Uint8Array | null;
+}
+
+/** An object row with its parts (none for a single-PUT object), read in one transaction. */
+export interface StoredObject extends ObjectRecord {
+  parts: ObjectPart[];
 }
 
 export interface BucketEncryption {
@@ -160,9 +171,30 @@ interface ObjectRow extends DescriptionRow, SealingRow {
   checksum_algorithm: string | null;
   checksum_value: string | null;
   checksum_type: 'FULL_OBJECT' | 'COMPOSITE' | null;
+  parts_mac: ArrayBuffer | number[] | null;
 }
 
-const OBJECT_COLUMNS = `bucket, key, blob_id, parts_count, size, etag, last_modified, ${DESCRIPTION_COLUMNS}, checksum_algorithm, checksum_value, checksum_type, ${SEALING_COLUMNS}`;
+const OBJECT_COLUMNS = `bucket, key, blob_id, parts_count, size, etag, last_modified, ${DESCRIPTION_COLUMNS}, checksum_algorithm, checksum_value, checksum_type, ${SEALING_COLUMNS}, parts_mac`;
+
+interface PartRow {
+  part_number: number;
+  ordinal: number;
+  blob_id: string;
+  size: number;
+  etag: string;
+  checksum_value: string | null;
+  salt: ArrayBuffer | number[] | null;
+}
+
+const toPart = (r: PartRow): ObjectPart => ({
+  partNumber: r.part_number,
+  ordinal: r.ordinal,
+  blobId: r.blob_id,
+  size: r.size,
+  etag: r.etag,
+  checksumValue: r.checksum_value,
+  salt: bytes(r.salt),
+});
 
 function toRecord(r: ObjectRow): ObjectRecord {
   return {
@@ -178,6 +210,7 @@ function toRecord(r: ObjectRow): ObjectRecord {
     checksumValue: r.checksum_value,
     checksumType: r.checksum_type,
     ...toSealing(r),
+    partsMac: bytes(r.parts_mac),
   };
 }
 
@@ -240,17 +273,26 @@ export class MetadataStore {
 
   // Objects
 
-  /** The object row, telling a missing bucket apart from a missing key in one query. */
-  async getObject(bucket: string, key: string): Promise<Lookup<ObjectRecord>> {
-    const row = await this.db
-      .prepare(
-        `SELECT b.name AS bucket_name, ${OBJECT_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ')}
-         FROM buckets b LEFT JOIN objects o ON o.bucket = b.name AND o.key = ?2 WHERE b.name = ?1`,
-      )
-      .bind(bucket, key)
-      .first<ObjectRow & { bucket_name: string }>();
+  /**
+   * The object row and its parts, telling a missing bucket apart from a missing key, in one
+   * transaction (one round trip): a concurrent overwrite never pairs a row with another version's parts.
+   */
+  async getObject(bucket: string, key: string): Promise<Lookup<StoredObject>> {
+    const [objects, parts] = await this.db.batch([
+      this.db
+        .prepare(
+          `SELECT b.name AS bucket_name, ${OBJECT_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ')}
+           FROM buckets b LEFT JOIN objects o ON o.bucket = b.name AND o.key = ?2 WHERE b.name = ?1`,
+        )
+        .bind(bucket, key),
+      this.db
+        .prepare('SELECT part_number, ordinal, blob_id, size, etag, checksum_value, salt FROM object_parts WHERE bucket = ? AND key = ? ORDER BY ordinal')
+        .bind(bucket, key),
+    ]);
+    const row = (objects!.results as (ObjectRow & { bucket_name: string })[])[0];
     if (!row) return { bucketExists: false };
-    return { bucketExists: true, value: row.key === null ? null : toRecord(row) };
+    if (row.key === null) return { bucketExists: true, value: null };
+    return { bucketExists: true, value: { ...toRecord(row), parts: (parts!.results as PartRow[]).map(toPart) } };
   }
 
   /**
@@ -326,15 +368,6 @@ export class MetadataStore {
     return r.meta.changes > 0;
   }
 
-  /** The parts of a multipart object, in order. */
-  async objectParts(bucket: string, key: string): Promise<ObjectPart[]> {
-    const { results } = await this.db
-      .prepare('SELECT part_number, blob_id, size, etag, checksum_value FROM object_parts WHERE bucket = ? AND key = ? ORDER BY ordinal')
-      .bind(bucket, key)
-      .all<{ part_number: number; blob_id: string; size: number; etag: string; checksum_value: string | null }>();
-    return results.map((r) => ({ partNumber: r.part_number, blobId: r.blob_id, size: r.size, etag: r.etag, checksumValue: r.checksum_value }));
-  }
-
   /**
    * Replaces the key wrapping (and metadata) of an object in place, if it is still the version
    * `previous` (same sealed key and blob): false when it changed meanwhile.
@@ -405,18 +438,35 @@ export class MetadataStore {
       .run();
   }
 
-  async trashedBefore(cutoff: number, limit: number): Promise<string[]> {
-    const { results } = await this.db
-      .prepare('SELECT blob_id FROM blob_trash WHERE trashed_at < ? ORDER BY trashed_at LIMIT ?')
-      .bind(cutoff, limit)
-      .all<{ blob_id: string }>();
-    return results.map((r) => r.blob_id);
+  /**
+   * Up to `limit` blobs trashed before `cutoff` that no row refers to, checked now, at deletion
+   * time: the trash is a hint, never a licence. Trash entries of blobs that a row does refer to
+   * (trashed after an ambiguous failure that did commit, say) are dropped in the same transaction,
+   * and their ids returned as `kept`.
+   */
+  async expiredTrash(cutoff: number, limit: number): Promise<{ deletable: string[]; kept: string[] }> {
+    const [kept, deletable] = await this.db.batch([
+      this.db.prepare(`DELETE FROM blob_trash WHERE trashed_at < ?1 AND ${blobReferenced('blob_trash.blob_id')} RETURNING blob_id`).bind(cutoff),
+      this.db
+        .prepare(`SELECT blob_id FROM blob_trash WHERE trashed_at < ?1 AND NOT ${blobReferenced('blob_trash.blob_id')} ORDER BY trashed_at LIMIT ?2`)
+        .bind(cutoff, limit),
+    ]);
+    const ids = (r: D1Result | undefined) => (r!.results as { blob_id: string }[]).map((row) => row.blob_id);
+    return { deletable: ids(deletable), kept: ids(kept) };
   }
 
   async forgetTrash(ids: string[]): Promise<void> {
     if (!ids.length) return;
     await this.db.prepare('DELETE FROM blob_trash WHERE blob_id IN (SELECT value FROM json_each(?))').bind(JSON.stringify(ids)).run();
   }
+}
+
+/** Every table whose rows refer to blobs by `blob_id`: a blob any of them names is never deleted. */
+const BLOB_REFERENCES = ['objects', 'object_parts', 'upload_parts'] as const;
+
+/** SQL that is true when some row refers to the blob `id` (a column or expression). */
+export function blobReferenced(id: string): string {
+  return `(${BLOB_REFERENCES.map((t) => `EXISTS (SELECT 1 FROM ${t} WHERE blob_id = ${id})`).join(' OR ')})`;
 }
 
 /** Conditions of a conditional write: If-None-Match: * and If-Match: "etag". */
@@ -466,12 +516,12 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
     db
       .prepare(
         `INSERT INTO objects (${OBJECT_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
          ON CONFLICT (bucket, key) DO UPDATE SET blob_id = ?3, parts_count = ?4, size = ?5, etag = ?6, last_modified = ?7,
            content_type = ?8, cache_control = ?9, content_disposition = ?10, content_encoding = ?11,
            content_language = ?12, expires = ?13, user_metadata = ?14, checksum_algorithm = ?15, checksum_value = ?16,
            checksum_type = ?17, sse_mode = ?18, format_version = ?19, kek_id = ?20, sealed_key = ?21, ssec_salt = ?22,
-           ssec_fingerprint = ?23, kms_context = ?24, bucket_key_id = ?25`,
+           ssec_fingerprint = ?23, kms_context = ?24, bucket_key_id = ?25, parts_mac = ?26`,
       )
       .bind(
         bucket,
@@ -486,6 +536,7 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
         record.checksumValue,
         record.checksumType,
         ...sealingValues(record),
+        record.partsMac,
       ),
   ];
 }
@@ -515,13 +566,7 @@ export class GcStateStore {
   async unreferenced(ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
     const { results } = await this.db
-      .prepare(
-        `SELECT value AS id FROM json_each(?1) WHERE
-           NOT EXISTS (SELECT 1 FROM objects WHERE blob_id = value) AND
-           NOT EXISTS (SELECT 1 FROM object_parts WHERE blob_id = value) AND
-           NOT EXISTS (SELECT 1 FROM upload_parts WHERE blob_id = value) AND
-           NOT EXISTS (SELECT 1 FROM blob_trash WHERE blob_id = value)`,
-      )
+      .prepare(`SELECT value AS id FROM json_each(?1) WHERE NOT ${blobReferenced('value')} AND NOT EXISTS (SELECT 1 FROM blob_trash WHERE blob_id = value)`)
       .bind(JSON.stringify(ids))
       .all<{ id: string }>();
     return results.map((r) => r.id);

@@ -8,6 +8,7 @@ import {
   SEALING_COLUMNS,
   type SealingRow,
   descriptionValues,
+  bytes,
   guard,
   runGuarded,
   replaceObjectStatements,
@@ -23,6 +24,10 @@ export interface UploadRecord extends ObjectHeaders, ObjectSealing {
   initiated: number;
   userMetadata: Record<string, string>;
   checksumAlgorithm: string | null;
+  /** SSE-C: the manifest key sealed through the KMS for a Complete without the customer key (docs/KEYS.md). */
+  manifestKekId: string | null;
+  manifestSealedKey: Uint8Array | null;
+  manifestKey: Uint8Array | null;
 }
 
 export interface PartRecord {
@@ -32,6 +37,18 @@ export interface PartRecord {
   etag: string;
   checksumValue: string | null;
   lastModified: number;
+  /** This part attempt's key-derivation salt; null for a part uploaded before salts existed. */
+  salt: Uint8Array | null;
+}
+
+/** What a completed upload answered, remembered for a while for retried Completes. */
+export interface CompletedUpload {
+  bucket: string;
+  key: string;
+  /** The completed parts as `partNumber:etag`, in order. */
+  parts: string[];
+  etag: string;
+  completedAt: number;
 }
 
 interface UploadRow extends DescriptionRow, SealingRow {
@@ -40,6 +57,9 @@ interface UploadRow extends DescriptionRow, SealingRow {
   key: string;
   initiated: number;
   checksum_algorithm: string | null;
+  manifest_kek_id: string | null;
+  manifest_sealed_key: ArrayBuffer | number[] | null;
+  manifest_key: ArrayBuffer | number[] | null;
 }
 
 interface PartRow {
@@ -49,9 +69,10 @@ interface PartRow {
   etag: string;
   checksum_value: string | null;
   last_modified: number;
+  salt: ArrayBuffer | number[] | null;
 }
 
-const UPLOAD_COLUMNS = `upload_id, bucket, key, initiated, ${DESCRIPTION_COLUMNS}, checksum_algorithm, ${SEALING_COLUMNS}`;
+const UPLOAD_COLUMNS = `upload_id, bucket, key, initiated, ${DESCRIPTION_COLUMNS}, checksum_algorithm, ${SEALING_COLUMNS}, manifest_kek_id, manifest_sealed_key, manifest_key`;
 
 const toUpload = (r: UploadRow): UploadRecord => ({
   uploadId: r.upload_id,
@@ -61,6 +82,9 @@ const toUpload = (r: UploadRow): UploadRecord => ({
   ...toDescription(r),
   checksumAlgorithm: r.checksum_algorithm,
   ...toSealing(r),
+  manifestKekId: r.manifest_kek_id,
+  manifestSealedKey: bytes(r.manifest_sealed_key),
+  manifestKey: bytes(r.manifest_key),
 });
 
 const toPart = (r: PartRow): PartRecord => ({
@@ -70,6 +94,7 @@ const toPart = (r: PartRow): PartRecord => ({
   etag: r.etag,
   checksumValue: r.checksum_value,
   lastModified: r.last_modified,
+  salt: bytes(r.salt),
 });
 
 export class UploadStore {
@@ -77,7 +102,7 @@ export class UploadStore {
 
   async create(u: UploadRecord): Promise<void> {
     await this.db
-      .prepare(`INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)`)
+      .prepare(`INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)`)
       .bind(
         u.uploadId,
         u.bucket,
@@ -86,6 +111,9 @@ export class UploadStore {
         ...descriptionValues(u),
         u.checksumAlgorithm,
         ...sealingValues(u),
+        u.manifestKekId,
+        u.manifestSealedKey,
+        u.manifestKey,
       )
       .run();
   }
@@ -126,11 +154,11 @@ export class UploadStore {
         .bind(uploadId, part.partNumber, part.lastModified),
       this.db
         .prepare(
-          `INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum_value, last_modified)
-           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE ${exists}
-           ON CONFLICT (upload_id, part_number) DO UPDATE SET blob_id = ?3, size = ?4, etag = ?5, checksum_value = ?6, last_modified = ?7`,
+          `INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum_value, last_modified, salt)
+           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ${exists}
+           ON CONFLICT (upload_id, part_number) DO UPDATE SET blob_id = ?3, size = ?4, etag = ?5, checksum_value = ?6, last_modified = ?7, salt = ?8`,
         )
-        .bind(uploadId, part.partNumber, part.blobId, part.size, part.etag, part.checksumValue, part.lastModified),
+        .bind(uploadId, part.partNumber, part.blobId, part.size, part.etag, part.checksumValue, part.lastModified, part.salt),
     ]);
     return (upsert?.meta.changes ?? 0) > 0;
   }
@@ -138,7 +166,7 @@ export class UploadStore {
   async parts(uploadId: string, after = 0, limit = 10_000): Promise<PartRecord[]> {
     const { results } = await this.db
       .prepare(
-        'SELECT part_number, blob_id, size, etag, checksum_value, last_modified FROM upload_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?',
+        'SELECT part_number, blob_id, size, etag, checksum_value, last_modified, salt FROM upload_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?',
       )
       .bind(uploadId, after, limit)
       .all<PartRow>();
@@ -171,11 +199,12 @@ export class UploadStore {
    * the key held and every part not chosen go to the trash, the upload disappears. The first
    * statement fails the whole transaction unless every chosen part is still current (not aborted,
    * completed or re-uploaded meanwhile), so a racing abort, complete or part upload never leaves an
-   * object pointing at a trashed blob. False when that guard failed.
+   * object pointing at a trashed blob. False when that guard failed. The upload is remembered as
+   * completed (completedUpload) in the same transaction.
    */
   async complete(uploadId: string, record: ObjectRecord, chosen: PartRecord[]): Promise<boolean> {
     const current = JSON.stringify(chosen.map((p) => `${p.partNumber}:${p.blobId}`));
-    const partsJson = JSON.stringify(chosen.map((p, i) => [p.partNumber, i + 1, p.blobId, p.size, p.etag, p.checksumValue]));
+    const partsJson = JSON.stringify(chosen.map((p, i) => [p.partNumber, i + 1]));
     const statements = [
       guard(
         this.db,
@@ -187,10 +216,11 @@ export class UploadStore {
       ...replaceObjectStatements(this.db, record),
       this.db
         .prepare(
-          `INSERT INTO object_parts (bucket, key, part_number, ordinal, blob_id, size, etag, checksum_value)
-           SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?3) WHERE true`,
+          `INSERT INTO object_parts (bucket, key, part_number, ordinal, blob_id, size, etag, checksum_value, salt)
+           SELECT ?1, ?2, p.part_number, j.value ->> 1, p.blob_id, p.size, p.etag, p.checksum_value, p.salt
+           FROM json_each(?3) j JOIN upload_parts p ON p.upload_id = ?4 AND p.part_number = j.value ->> 0`,
         )
-        .bind(record.bucket, record.key, partsJson),
+        .bind(record.bucket, record.key, partsJson, uploadId),
       this.db
         .prepare(
           `INSERT INTO blob_trash (blob_id, trashed_at) SELECT blob_id, ?2 FROM upload_parts
@@ -199,7 +229,25 @@ export class UploadStore {
         .bind(uploadId, record.lastModified, partsJson),
       this.db.prepare('DELETE FROM upload_parts WHERE upload_id = ?').bind(uploadId),
       this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').bind(uploadId),
+      this.db
+        .prepare('INSERT INTO completed_uploads (upload_id, bucket, key, parts, etag, completed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)')
+        .bind(uploadId, record.bucket, record.key, JSON.stringify(chosen.map((p) => `${p.partNumber}:${p.etag}`)), record.etag, record.lastModified),
     ];
     return runGuarded(this.db, statements);
+  }
+
+  /** The answer a completed upload gave, while it is remembered (see forgetCompletedBefore). */
+  async completedUpload(uploadId: string, bucket: string, key: string): Promise<CompletedUpload | null> {
+    const row = await this.db
+      .prepare('SELECT bucket, key, parts, etag, completed_at FROM completed_uploads WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3')
+      .bind(uploadId, bucket, key)
+      .first<{ bucket: string; key: string; parts: string; etag: string; completed_at: number }>();
+    return row && { bucket: row.bucket, key: row.key, parts: JSON.parse(row.parts) as string[], etag: row.etag, completedAt: row.completed_at };
+  }
+
+  /** Forgets uploads completed before `cutoff`; how many. */
+  async forgetCompletedBefore(cutoff: number): Promise<number> {
+    const r = await this.db.prepare('DELETE FROM completed_uploads WHERE completed_at < ?').bind(cutoff).run();
+    return r.meta.changes;
   }
 }

@@ -36,7 +36,7 @@ export function stringToSignV2(request: Request, url: URL, resource: string, dat
   return [request.method, request.headers.get('content-md5') ?? '', request.headers.get('content-type') ?? '', dateOrExpires].join('\n') + `\n${amz}${resource}${sub ? `?${sub}` : ''}`;
 }
 
-async function signV2(secret: string, toSign: string): Promise<string> {
+export async function signV2(secret: string, toSign: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(toSign)));
   return btoa(String.fromCharCode(...mac));

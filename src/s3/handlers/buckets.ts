@@ -5,15 +5,29 @@ import { validateBucketName } from '../names';
 import { rejectGrants } from '../object-headers';
 import { readUploadText } from '../upload';
 import { parseXml, xmlDocument } from '../xml';
+import { fromToken, toToken } from './list';
 
 const xml = (body: string, status = 200) => new Response(body, { status, headers: { 'content-type': 'application/xml' } });
 
-export async function listBuckets({ objects }: S3Request): Promise<Response> {
-  const buckets = await objects.buckets();
+/** ListBuckets, paged with max-buckets and continuation-token and filtered by prefix (AWS, 2024). */
+export async function listBuckets({ objects, url }: S3Request): Promise<Response> {
+  const q = url.searchParams;
+  const prefix = q.get('prefix') ?? '';
+  const rawMax = q.get('max-buckets');
+  if (rawMax !== null && (!/^\d{1,5}$/.test(rawMax) || Number(rawMax) < 1 || Number(rawMax) > 10_000)) {
+    throw new S3Error('InvalidArgument', 'max-buckets must be an integer between 1 and 10000.', { ArgumentName: 'max-buckets', ArgumentValue: rawMax });
+  }
+  const token = q.get('continuation-token');
+  const after = token === null ? null : fromToken(token);
+  // Bucket names are few (S3 allows 10000 per account): filtered here rather than in SQL.
+  const matching = (await objects.buckets()).filter((b) => b.name.startsWith(prefix) && (after === null || b.name > after));
+  const page = rawMax === null ? matching : matching.slice(0, Number(rawMax));
   return xml(
     xmlDocument('ListAllMyBucketsResult', {
       Owner: OWNER,
-      Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: iso(b.createdAt) })) },
+      Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: iso(b.createdAt) })) },
+      ContinuationToken: page.length < matching.length ? toToken(page.at(-1)!.name) : undefined,
+      Prefix: q.has('prefix') ? prefix : undefined,
     }),
   );
 }

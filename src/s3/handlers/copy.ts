@@ -1,5 +1,5 @@
 // CopyObject, and the copy source shared with UploadPartCopy.
-import type { ObjectRecord } from '../../storage/metadata';
+import type { StoredObject } from '../../storage/metadata';
 import { checkPreconditions } from '../conditional';
 import { iso, type S3Request } from '../context';
 import { S3Error } from '../errors';
@@ -13,7 +13,7 @@ export interface CopySource {
   bucket: string;
   key: string;
   sse: SseRequest;
-  record: ObjectRecord;
+  record: StoredObject;
 }
 
 /** The object named by x-amz-copy-source, readable with the copy-source SSE-C key, its conditions met. */

@@ -33,9 +33,10 @@ function contents(rows: ObjectRecord[], encode: (s: string) => string, withOwner
 
 const xml = (body: string) => new Response(body, { headers: { 'content-type': 'application/xml' } });
 
-const toToken = (key: string) => btoa(String.fromCharCode(...new TextEncoder().encode(key)));
+/** An opaque continuation token for a position (a key, a bucket name). */
+export const toToken = (key: string) => btoa(String.fromCharCode(...new TextEncoder().encode(key)));
 
-function fromToken(token: string): string {
+export function fromToken(token: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(token), (c) => c.charCodeAt(0)));
   } catch {

@@ -67,7 +67,7 @@ export async function uploadPart(req: S3Request, bucket: string, key: string, up
   }
   const source = await copySource(req);
   const range = copyRange(request.headers.get('x-amz-copy-source-range'), source.record.size);
-  const opened = await objects.open(source.record, source.sse);
+  const opened = objects.open(source.record, source.sse);
   const length = range ? range.end - range.start + 1 : source.record.size;
   const body = internalUpload(await opened.read(range), length, algorithm);
   const part = await multipart.uploadPart(upload, partNumber, sse, body);
@@ -83,9 +83,7 @@ const CHECKSUM_ELEMENTS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME
 
 export async function completeMultipartUpload(req: S3Request, bucket: string, key: string, uploadId: string): Promise<Response> {
   const { request, auth, multipart, secure } = req;
-  // AWS does not require the SSE-C key to complete an upload; when it is sent, it must match.
   const sse = readSse(request.headers, secure);
-  const upload = await multipart.upload(bucket, key, uploadId, sse.mode === 'SSE-C' ? sse : null);
   const doc = parseXml(await readUploadText(request, auth.payload)) as CompleteXml;
   if (!doc.CompleteMultipartUpload || typeof doc.CompleteMultipartUpload !== 'object') {
     throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
@@ -99,8 +97,10 @@ export async function completeMultipartUpload(req: S3Request, bucket: string, ke
     const checksum = CHECKSUM_ELEMENTS.map((e) => part[e]).find((v) => typeof v === 'string') ?? null;
     return { partNumber: Number(number), etag: part.ETag.trim(), checksum: checksum?.trim() ?? null };
   });
-  const record = await multipart.complete(upload, parts);
-  const checksumElement = record.checksumAlgorithm ? { [`Checksum${record.checksumAlgorithm}`]: record.checksumValue!, ChecksumType: record.checksumType! } : {};
+  const record = await multipart.complete(bucket, key, uploadId, sse, parts);
+  // Checksums of SSE-C plaintext only to a caller who holds the key (its fingerprint was checked).
+  const showChecksum = record.checksumAlgorithm && (record.sseMode !== 'SSE-C' || sse.mode === 'SSE-C');
+  const checksumElement = showChecksum ? { [`Checksum${record.checksumAlgorithm}`]: record.checksumValue!, ChecksumType: record.checksumType! } : {};
   return xml(
     xmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: record.etag, ...checksumElement }),
     sseHeaders(record, sse),
@@ -128,6 +128,8 @@ export async function listParts({ url, multipart, request, secure }: S3Request, 
   const truncated = parts.length > maxParts;
   const shown = parts.slice(0, maxParts);
   const algorithm = upload.checksumAlgorithm;
+  // Checksums of SSE-C plaintext only to a caller who holds the key (its fingerprint was checked).
+  const showChecksums = upload.sseMode !== 'SSE-C' || sse.mode === 'SSE-C';
   return xml(
     xmlDocument('ListPartsResult', {
       Bucket: bucket,
@@ -143,7 +145,7 @@ export async function listParts({ url, multipart, request, secure }: S3Request, 
         LastModified: iso(p.lastModified),
         ETag: p.etag,
         Size: p.size,
-        ...(algorithm && p.checksumValue ? { [`Checksum${algorithm}`]: p.checksumValue } : {}),
+        ...(showChecksums && algorithm && p.checksumValue ? { [`Checksum${algorithm}`]: p.checksumValue } : {}),
       })),
       Initiator: OWNER,
       Owner: OWNER,

@@ -83,7 +83,7 @@ export async function getObject(req: S3Request, bucket: string, key: string, hea
   if (outcome === 'precondition-failed') {
     throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: 'If-Match' });
   }
-  const opened = await objects.open(record, sse);
+  const opened = objects.open(record, sse);
   let range = parseRange(request.headers.get('range'), record.size);
   if (partNumber !== null && record.partsCount !== null) {
     if (partNumber > opened.partSizes.length) throw new S3Error('InvalidPartNumber', 'The requested partnumber is not satisfiable', { PartNumberRequested: String(partNumber), ActualPartCount: String(record.partsCount) });

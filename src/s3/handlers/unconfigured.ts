@@ -7,7 +7,6 @@ import { type XmlObject, xmlDocument } from '../xml';
 
 /** Sub-resources S3 reports as missing with a 404 of their own. */
 const MISSING: Record<string, [S3ErrorCode, string]> = {
-  cors: ['NoSuchCORSConfiguration', 'The CORS configuration does not exist'],
   lifecycle: ['NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist'],
   policy: ['NoSuchBucketPolicy', 'The bucket policy does not exist'],
   tagging: ['NoSuchTagSet', 'The TagSet does not exist'],
