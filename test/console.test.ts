@@ -9,6 +9,7 @@ import {
   GetBucketCorsCommand,
   GetBucketEncryptionCommand,
   HeadObjectCommand,
+  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +100,8 @@ browserTest('web console over plain http (loopback)', () => {
     await signIn(page, svc.endpoint);
     await page.getByRole('heading', { name: 'Buckets' }).waitFor();
     expect(await page.getByRole('alert').isHidden()).toBe(true);
+    // Keyboard and screen-reader users land on the new view's heading.
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Buckets');
     const kept = await page.evaluate('[sessionStorage.getItem("edge-sse.credentials"), localStorage.length, document.cookie]') as [string, number, string];
     expect(JSON.parse(kept[0])).toMatchObject({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY });
     expect(kept.slice(1)).toEqual([0, '']);
@@ -110,7 +113,7 @@ browserTest('web console over plain http (loopback)', () => {
     await page.getByRole('link', { name: bucket }).click();
     await page.getByRole('heading', { name: bucket }).waitFor();
 
-    const s3File = { name: 'plain-s3.bin', buffer: randomBytes(300 * 1024) };
+    const s3File = { name: 'plain s3+ü (1).bin', buffer: randomBytes(300 * 1024) };
     const kmsFile = { name: 'kms.bin', buffer: randomBytes(64 * 1024) };
     await upload(page, [s3File], 'SSE-S3 (AES256)');
     await upload(page, [kmsFile], 'SSE-KMS', { 'KMS key ID (SSE-KMS)': 'test-key' });
@@ -134,6 +137,22 @@ browserTest('web console over plain http (loopback)', () => {
     expect((await downloaded(page, () => page.getByRole('button', { name: 'Download', exact: true }).click())).equals(kmsFile.buffer)).toBe(true);
     await page.getByRole('link', { name: bucket }).click();
     await page.getByRole('heading', { name: bucket }).waitFor();
+  });
+
+  it('browses by prefix: folders, breadcrumbs, uploads into the folder shown', async () => {
+    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'docs/2026/report.txt', Body: 'report' }));
+    await page.reload();
+    await page.getByRole('link', { name: 'docs/' }).click();
+    await page.getByRole('heading', { name: `${bucket}/docs/` }).waitFor();
+    await page.getByRole('link', { name: '2026/' }).click();
+    await page.getByRole('link', { name: 'report.txt' }).waitFor();
+    await upload(page, [{ name: 'notes.txt', buffer: Buffer.from('notes') }], 'Bucket default');
+    await page.getByRole('link', { name: 'notes.txt' }).waitFor();
+    expect((await getBytes(svc.client, bucket, 'docs/2026/notes.txt')).toString()).toBe('notes');
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'docs/' }).click();
+    expect(await page.getByRole('table').getByRole('link').allTextContents()).toEqual(['2026/']);
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: bucket }).click();
+    await page.getByRole('heading', { name: bucket, exact: true }).waitFor();
   });
 
   it('uploads 12 MiB in 5 MiB parts with a progress bar, and resumes after a failed part without resending the others', async () => {

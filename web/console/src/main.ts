@@ -3,6 +3,7 @@
 import { announce, clearError, h, showError } from './dom';
 import { S3 } from './s3';
 import { clearCredentials, loadCredentials } from './session';
+import { keyMemory } from './sse';
 import { adminView } from './views/admin';
 import { bucketCorsView } from './views/bucket-cors';
 import { bucketEncryptionView } from './views/bucket-encryption';
@@ -56,6 +57,7 @@ function show(view: HTMLElement, mine: number): void {
 
 document.getElementById('sign-out')!.addEventListener('click', () => {
   clearCredentials();
+  keyMemory.value = '';
   s3 = null;
   location.hash = '#/';
   void render();
