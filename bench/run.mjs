@@ -95,7 +95,7 @@ async function startInstance(workers) {
  * database the R2-counting probe (own port).
  */
 async function startService() {
-  const storage = { r2Buckets: ['BLOBS'], d1Databases: ['DB'], bindings: BINDINGS };
+  const storage = { r2Buckets: ['BLOBS', 'AUDIT'], d1Databases: ['DB'], bindings: BINDINGS };
   const instance = await startInstance([
     worker('service', `${OUT}service.js`, storage),
     worker('r2-probe', `${OUT}r2-probe.js`, { ...storage, unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] }),

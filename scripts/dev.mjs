@@ -32,7 +32,9 @@ const masters = new Map(
 const keyIds = (process.env.KMS_KEY_IDS || [...masters.keys()][0] || 'dev-local').split(',').map((k) => k.trim()).filter(Boolean);
 for (const id of keyIds) if (!masters.has(id)) masters.set(id, randomBytes(32).toString('base64'));
 const ordered = [...keyIds, ...[...masters.keys()].filter((k) => !keyIds.includes(k))].map((k) => `${k}:${masters.get(k)}`).join(',');
-writeFileSync('.dev.vars', `${devVars.replace(/^MASTER_KEY=.*\n?/m, '')}MASTER_KEY=${ordered}\n`, { mode: 0o600 });
+// CREDENTIALS goes there too: wrangler.toml's [secrets] required makes wrangler dev read secrets from it.
+const kept = devVars.replace(/^(MASTER_KEY|CREDENTIALS)=.*\n?/gm, '');
+writeFileSync('.dev.vars', `${kept}MASTER_KEY=${ordered}\nCREDENTIALS=${accessKeyId}:${secretAccessKey}\n`, { mode: 0o600 });
 
 // The web console's page sources (web/console/) into the module the worker serves at /_console/.
 if (await writeConsoleModule()) console.log('rebuilt the web console (src/web/console-assets.gen.ts)');
@@ -84,7 +86,6 @@ const dev = spawn(
     '--port', https ? port : workerPort,
     '--local-protocol', https ? 'https' : 'http',
     ...(https ? ['--https-key-path', tls.key, '--https-cert-path', tls.cert] : []),
-    '--var', `CREDENTIALS:${accessKeyId}:${secretAccessKey}`,
     '--var', `ALLOW_SSEC_OVER_HTTP:${!https}`,
     ...kmsArgs,
     '--show-interactive-dev-session=false',

@@ -1,15 +1,21 @@
 // The S3 endpoint: authenticate, parse the request into one operation, dispatch, render errors.
 import { Hono } from 'hono';
+import { isolateAuditLog } from '../audit/log';
 import type { AppEnv, Bindings } from '../env';
 import { kmsFromEnv } from '../kms/config';
+import { isLiveness, liveness } from '../observe/health';
+import { RequestMeter, metered, meteredKms, requestAudit } from '../observe/meter';
+import { observeRequest } from '../observe/request';
 import { Encryption } from '../service/encryption';
 import { KeyCache } from '../service/key-cache';
 import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
+import { OperatorService } from '../service/operator';
 import { Rewrapper } from '../service/rewrap';
 import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
-import { MetadataStore } from '../storage/metadata';
+import { KeyUsageStore } from '../storage/key-usage';
+import { GcStateStore, MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
 import { CONSOLE_PREFIX, serveConsole } from '../web/console';
 import { rawPath, requestAddress } from './address';
@@ -19,6 +25,7 @@ import { corsPreflight, withCors } from './cors';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
+import { adminAuditList, adminAuditVerify, adminErasureReport, adminHealth } from './handlers/admin-observe';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './handlers/cors';
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
@@ -52,6 +59,7 @@ export interface Services {
   objects: ObjectService;
   multipart: MultipartService;
   rewrapper: Rewrapper;
+  operator: OperatorService;
 }
 
 /** Unsealed data keys cached across the requests an isolate serves (KMS_CACHE_TTL_SECONDS, default 60; 0 = off). */
@@ -59,15 +67,17 @@ let keyCache: KeyCache | null = null;
 
 export function services(env: Bindings): Services {
   keyCache ??= new KeyCache({ ttlMs: Number(env.KMS_CACHE_TTL_SECONDS ?? 60) * 1000, maxEntries: 1000 });
-  const kms = () => kmsFromEnv(env);
+  // Key uses and KMS calls are reported to the meter of the request being served (audit, metrics).
+  const kms = () => meteredKms(kmsFromEnv(env));
   const bucketKeys = new BucketKeyStore(env.DB);
-  const encryption = new Encryption(kms, bucketKeys, keyCache);
+  const encryption = new Encryption(kms, bucketKeys, keyCache, requestAudit);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
   return {
     objects: new ObjectService(meta, blobs, encryption),
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
     rewrapper: new Rewrapper(kms, meta, bucketKeys),
+    operator: new OperatorService(isolateAuditLog(env), kms, new KeyUsageStore(env.DB), new GcStateStore(env.DB), blobs, requestAudit),
   };
 }
 
@@ -75,6 +85,14 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
   switch (op.kind) {
     case 'AdminRewrap':
       return adminRewrap(req);
+    case 'AdminAuditVerify':
+      return adminAuditVerify(req);
+    case 'AdminAuditList':
+      return adminAuditList(req);
+    case 'AdminErasureReport':
+      return adminErasureReport(req);
+    case 'AdminHealth':
+      return adminHealth(req);
     case 'ListBuckets':
       return listBuckets(req);
     case 'CreateBucket':
@@ -160,6 +178,9 @@ export const app = new Hono<AppEnv>();
 app.all('*', async (c) => {
   const requestId = newRequestId();
   c.set('requestId', requestId);
+  const started = Date.now();
+  const meter = new RequestMeter();
+  const seen: { accessKey: string | null; op: Operation | null; error: S3Error | null } = { accessKey: null, op: null, error: null };
   const request = c.req.raw;
   const url = new URL(request.url);
   if (request.method === 'OPTIONS') return corsPreflight(request, c.env, requestId);
@@ -167,14 +188,16 @@ app.all('*', async (c) => {
   try {
     const region = c.env.REGION || 'us-east-1';
     const address = requestAddress(request, c.env.VIRTUAL_HOST_SUFFIXES);
+    if (isLiveness(request.method, address)) return liveness();
     if (address.bucket === CONSOLE_PREFIX) return serveConsole(request, address.resource, address.key);
     const credentials = parseCredentials(c.env.CREDENTIALS);
     const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
-    const op = parseOperation(request.method, address, url.searchParams, request.headers);
+    seen.accessKey = auth.accessKeyId || null;
+    const op = (seen.op = parseOperation(request.method, address, url.searchParams, request.headers));
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
-    response = await dispatch(op, { c, request, url, auth, ...services(c.env), region, secure });
+    response = await metered(meter, () => dispatch(op, { c, request, url, auth, ...services(c.env), region, secure }));
   } catch (e) {
-    const err = isS3Error(e) ? e : internalError(e);
+    const err = (seen.error = isS3Error(e) ? e : internalError(e, requestId));
     response = renderError(err, rawPath(request.url), requestId, request.method);
     await discardBody(request);
   }
@@ -184,6 +207,7 @@ app.all('*', async (c) => {
   // Cloudflare compresses compressible responses that name no Content-Encoding; S3 clients expect
   // the bytes (and Content-Length) as stored, and some (aws-sdk-go) do not undo a gzip they asked for.
   if (!response.headers.has('content-encoding')) response.headers.set('content-encoding', 'identity');
+  observeRequest(c.env, (p) => c.executionCtx.waitUntil(p), { requestId, started, request, ...seen, response, meter });
   return response;
 });
 
@@ -209,8 +233,8 @@ async function discardBody(request: Request): Promise<void> {
   }
 }
 
-function internalError(e: unknown): S3Error {
-  // Logged without the request: bodies and headers may carry secrets.
-  console.error('internal error', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+function internalError(e: unknown, requestId: string): S3Error {
+  // Logged without the request (bodies and headers may carry secrets), with the id the client sees.
+  console.error(JSON.stringify({ type: 'internal-error', requestId, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
   return new S3Error('InternalError', 'We encountered an internal error. Please try again.');
 }

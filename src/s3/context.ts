@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import type { MultipartService } from '../service/multipart';
 import type { ObjectService } from '../service/objects';
+import type { OperatorService } from '../service/operator';
 import type { Rewrapper } from '../service/rewrap';
 import type { AuthContext } from './auth/sigv4';
 
@@ -14,6 +15,7 @@ export interface S3Request {
   objects: ObjectService;
   multipart: MultipartService;
   rewrapper: Rewrapper;
+  operator: OperatorService;
   region: string;
   /** Over HTTPS, or plain HTTP explicitly allowed for SSE-C keys (local development). */
   secure: boolean;

@@ -8,6 +8,7 @@ type ObjectOp<K extends string> = { kind: K; bucket: string; key: string };
 
 export type Operation =
   | { kind: 'AdminRewrap' }
+  | { kind: 'AdminAuditVerify' | 'AdminAuditList' | 'AdminErasureReport' | 'AdminHealth' }
   | { kind: 'ListBuckets' }
   | BucketOp<'CreateBucket'>
   | BucketOp<'HeadBucket'>
@@ -41,6 +42,14 @@ export type Operation =
   | (ObjectOp<'UploadPart' | 'UploadPartCopy'> & { uploadId: string; partNumber: string })
   | (ObjectOp<'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'> & { uploadId: string });
 
+/** Read-only administrative operations: GET /_admin/<path> with their own query parameters. */
+const ADMIN_READS = new Map([
+  ['audit/verify', 'AdminAuditVerify'],
+  ['audit', 'AdminAuditList'],
+  ['erasure-report', 'AdminErasureReport'],
+  ['health', 'AdminHealth'],
+] as const);
+
 /** Query parameters that select an S3 sub-resource; any not handled below is NotImplemented. */
 const SUBRESOURCES = [
   'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering',
@@ -64,6 +73,8 @@ export function parseOperation(method: string, address: Address, query: URLSearc
 
   if (bucket === '_admin') {
     if (key === 'rewrap' && method === 'POST' && none) return { kind: 'AdminRewrap' };
+    const observe = method === 'GET' && none && ADMIN_READS.get(key as never);
+    if (observe) return { kind: observe };
   } else if (bucket === null) {
     if (method === 'GET' && none) return { kind: 'ListBuckets' };
   } else if (key === null) {

@@ -1,6 +1,7 @@
 // SSE rules of the object service: which mode a write gets, how its data key is sealed, and who may
 // open it again. Data keys leave this module only as the stream keys of one request.
 import { FORMAT_VERSION, importKey } from '../crypto/format';
+import { type KeyAudit, NO_AUDIT } from '../audit/event';
 import {
   type KeyBinding,
   type ManifestPart,
@@ -132,6 +133,7 @@ export class Encryption {
     private readonly kms: () => Kms,
     private readonly bucketKeys: BucketKeyStore,
     private readonly cache: KeyCache,
+    private readonly audit: KeyAudit = NO_AUDIT,
   ) {}
 
   /** Seals a new data key for an object about to be written, as `sse` and the bucket default ask. */
@@ -146,6 +148,7 @@ export class Encryption {
       // A client context binds through the KMS, one call per object: bucket keys are used without one.
       if (target.mode === 'SSE-KMS' && target.bucketKey && !context) return await this.sealUnderBucketKey(kms, keyId, bucket, key);
       const generated = await kms.generateDataKey(keyId, b, context ?? undefined);
+      this.audit.record({ action: 'seal', mode: target.mode, bucket, key, kmsKeyId: generated.keyId, outcome: 'ok' });
       return { sealing: kmsSealing(target.mode, generated.keyId, generated.sealed, context), objectKey: { dataKey: generated.plaintext, aad: bindingBytes(b) } };
     } catch (e) {
       return kmsFailure(e);
@@ -198,27 +201,34 @@ export class Encryption {
       throw new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
     }
     const fingerprint = await ssecKeyFingerprint(sse.key, sealing.ssecSalt!);
-    if (!timingSafeEqual(fingerprint, sealing.ssecFingerprint!)) throw new S3Error('AccessDenied', 'Access Denied');
+    if (!timingSafeEqual(fingerprint, sealing.ssecFingerprint!)) {
+      this.audit.record({ action: 'ssec-key-mismatch', mode: 'SSE-C', bucket: null, key: null, kmsKeyId: null, outcome: 'denied' });
+      throw new S3Error('AccessDenied', 'Access Denied');
+    }
   }
 
   /** The data key of a stored object or upload, after `authorize`. */
   async open(sealing: ObjectSealing, sse: SseRequest, bucket: string, key: string): Promise<ObjectKey> {
     await this.authorize(sealing, sse);
     const b = binding(sealing.sseMode, bucket, key);
+    let loaded = false;
     try {
       let dataKey: Uint8Array;
       if (sealing.sseMode === 'SSE-C' && sse.mode === 'SSE-C') {
         dataKey = await unsealKey(await deriveKek(sse.key, SSE_C_LABEL, bindingBytes(b)), sealing.sealedKey, b);
       } else if (sealing.bucketKeyId) {
-        dataKey = await unsealKey(await this.openBucketKey(sealing.bucketKeyId, bucket), sealing.sealedKey, b);
+        dataKey = await unsealKey(await this.openBucketKey(sealing.bucketKeyId, bucket, () => (loaded = true)), sealing.sealedKey, b);
       } else {
         const id = await cacheId('object', sealing.kekId!, sealing.sealedKey, bindingBytes(b), JSON.stringify(sealing.kmsContext));
-        dataKey = await this.cache.get(id, () => this.kms().decryptDataKey(sealing.kekId!, sealing.sealedKey, b, sealing.kmsContext ?? undefined));
+        dataKey = await this.cache.get(id, () => ((loaded = true), this.kms().decryptDataKey(sealing.kekId!, sealing.sealedKey, b, sealing.kmsContext ?? undefined)));
       }
+      const cached = sealing.sseMode === 'SSE-C' ? {} : { cached: !loaded };
+      this.audit.record({ action: 'unseal', mode: sealing.sseMode, bucket, key, kmsKeyId: sealing.kekId, outcome: 'ok', ...cached });
       return { dataKey, aad: bindingBytes(b) };
     } catch (e) {
       if (e instanceof KmsError) return kmsFailure(e);
       console.error('sealed key does not open', bucket);
+      this.audit.record({ action: 'unseal-failed', mode: sealing.sseMode, bucket, key, kmsKeyId: sealing.kekId, outcome: 'not-authentic' });
       throw damagedKeyMaterial();
     }
   }
@@ -232,6 +242,7 @@ export class Encryption {
     try {
       const kms = this.kms();
       const generated = await kms.generateDataKey(kms.defaultKeyId, b);
+      this.audit.record({ action: 'seal', mode: 'SSE-C', bucket, key, kmsKeyId: generated.keyId, outcome: 'ok', detail: 'parts manifest key' });
       return { manifestKekId: generated.keyId, manifestSealedKey: generated.sealed, manifestKey: await sealKey(generated.plaintext, await manifestKey(objectKey), b) };
     } catch (e) {
       return kmsFailure(e);
@@ -254,8 +265,11 @@ export class Encryption {
       return kmsFailure(e);
     }
     try {
-      return await unsealKey(sealer, upload.manifestKey, b);
+      const opened = await unsealKey(sealer, upload.manifestKey, b);
+      this.audit.record({ action: 'unseal', mode: 'SSE-C', bucket, key, kmsKeyId: upload.manifestKekId, outcome: 'ok', detail: 'parts manifest key' });
+      return opened;
     } catch {
+      this.audit.record({ action: 'unseal-failed', mode: 'SSE-C', bucket, key, kmsKeyId: upload.manifestKekId, outcome: 'not-authentic', detail: 'parts manifest key' });
       throw damagedKeyMaterial();
     }
   }
@@ -291,12 +305,14 @@ export class Encryption {
       ...kmsSealing('SSE-KMS', current.kekId, await sealKey(plaintext, dataKey, b), null),
       bucketKeyId: current.id,
     };
+    this.audit.record({ action: 'seal', mode: 'SSE-KMS', bucket, key, kmsKeyId: current.kekId, outcome: 'ok', detail: 'bucket key' });
     return { sealing, objectKey: { dataKey, aad: bindingBytes(b) } };
   }
 
   /** A bucket key's plaintext, from the isolate's cache or the KMS. */
-  private async openBucketKey(id: string, bucket: string): Promise<Uint8Array> {
+  private async openBucketKey(id: string, bucket: string, onLoad?: () => void): Promise<Uint8Array> {
     return this.cache.get(await cacheId('bucket-key', id), async () => {
+      onLoad?.();
       const row = await this.bucketKeys.get(id);
       if (!row || row.bucket !== bucket) throw new KmsError('not-authentic', `bucket key ${id} is missing or belongs to another bucket`);
       return this.kms().decryptDataKey(row.kekId, row.sealedKey, bucketKeyBinding(bucket));
@@ -317,6 +333,7 @@ export class Encryption {
       kmsContext: null,
       bucketKeyId: null,
     };
+    this.audit.record({ action: 'seal', mode: 'SSE-C', bucket, key, kmsKeyId: null, outcome: 'ok' });
     return { sealing, objectKey: { dataKey, aad: bindingBytes(b) } };
   }
 }

@@ -25,6 +25,8 @@ export interface Service {
   /** The development KMS behind the service, when started with `kms`. */
   devKms: DevKms | null;
   r2: Awaited<ReturnType<Miniflare['getR2Bucket']>>;
+  /** The AUDIT bucket: segments of the audit log of key use. */
+  audit: Awaited<ReturnType<Miniflare['getR2Bucket']>>;
   db: Awaited<ReturnType<Miniflare['getD1Database']>>;
   /** Runs the scheduled garbage collector as if the clock read `at` (ms since epoch). */
   collectGarbage(at: number): Promise<void>;
@@ -36,9 +38,11 @@ export interface ServiceOptions {
   https?: boolean;
   /** Use this external KMS backend of a development KMS (started and stopped with the service). */
   kms?: { backend: ExternalBackend; devKms?: DevKmsOptions };
+  /** Collects the worker's console output here, one message per console call. */
+  logs?: string[];
 }
 
-export async function startService(bindings: Record<string, string> = {}, { https = false, kms }: ServiceOptions = {}): Promise<Service> {
+export async function startService(bindings: Record<string, string> = {}, { https = false, kms, logs }: ServiceOptions = {}): Promise<Service> {
   const devKms = kms ? await startDevKms(kms.devKms) : null;
   // The mtls_certificates binding (KES) and outbound fetches (AWS, Vault) trust the dev CA.
   const network = (tlsOptions: object) => ({ network: { allow: ['local'], tlsOptions } });
@@ -49,7 +53,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     scriptPath: WORKER_BUNDLE,
     compatibilityDate,
     compatibilityFlags: ['nodejs_compat'],
-    r2Buckets: ['BLOBS'],
+    r2Buckets: ['BLOBS', 'AUDIT'],
     d1Databases: ['DB'],
     bindings: {
       CREDENTIALS: `${ACCESS_KEY_ID}:${SECRET_ACCESS_KEY}`,
@@ -69,6 +73,11 @@ export async function startService(bindings: Record<string, string> = {}, { http
     host: '127.0.0.1',
     port: 0,
     https,
+    // The access log and metric lines (one each per request) are kept out of the test output.
+    handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
+      logs?.push(message);
+      if (!/^\{"type":"(access|metric)"/.test(message)) (level === 'error' || level === 'warn' ? console.error : console.log)(message);
+    },
   });
   const url = await mf.ready;
   const db = await mf.getD1Database('DB');
@@ -88,6 +97,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     client,
     devKms,
     r2: await mf.getR2Bucket('BLOBS'),
+    audit: await mf.getR2Bucket('AUDIT'),
     db,
     async collectGarbage(at: number) {
       const worker = await mf.getWorker();
