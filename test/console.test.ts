@@ -58,6 +58,7 @@ browserTest('web console over plain http (loopback)', () => {
   let browser: Browser;
   let page: Page;
   const bucket = 'console-bucket';
+  const kmsKeyName = 'kms.bin';
 
   beforeAll(async () => {
     svc = await startService();
@@ -114,7 +115,7 @@ browserTest('web console over plain http (loopback)', () => {
     await page.getByRole('heading', { name: bucket }).waitFor();
 
     const s3File = { name: 'plain s3+ü (1).bin', buffer: randomBytes(300 * 1024) };
-    const kmsFile = { name: 'kms.bin', buffer: randomBytes(64 * 1024) };
+    const kmsFile = { name: kmsKeyName, buffer: randomBytes(64 * 1024) };
     await upload(page, [s3File], 'SSE-S3 (AES256)');
     await upload(page, [kmsFile], 'SSE-KMS', { 'KMS key ID (SSE-KMS)': 'test-key' });
     await page.getByRole('link', { name: kmsFile.name }).waitFor();
@@ -150,6 +151,7 @@ browserTest('web console over plain http (loopback)', () => {
     await page.getByRole('link', { name: 'notes.txt' }).waitFor();
     expect((await getBytes(svc.client, bucket, 'docs/2026/notes.txt')).toString()).toBe('notes');
     await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'docs/' }).click();
+    await page.getByRole('heading', { name: `${bucket}/docs/`, exact: true }).waitFor();
     expect(await page.getByRole('table').getByRole('link').allTextContents()).toEqual(['2026/']);
     await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: bucket }).click();
     await page.getByRole('heading', { name: bucket, exact: true }).waitFor();
@@ -251,7 +253,7 @@ browserTest('web console over plain http (loopback)', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('InvalidRequest: AllowedOrigin "https://*.*.example.com" can not have more than one wildcard.');
   });
 
-  it('runs a re-wrap from the administration page to the end, objects still readable', async () => {
+  it('administration: re-wrap to the end (objects still readable), key health, audit search and chain verification', async () => {
     await page.getByRole('link', { name: 'Administration' }).click();
     await page.getByLabel('Batch size').fill('2');
     await page.getByLabel(/^Also re-wrap keys already under the target/).check();
@@ -261,8 +263,24 @@ browserTest('web console over plain http (loopback)', () => {
     expect(rewrapped).toBe(examined);
     expect(examined).toBeGreaterThanOrEqual(4);
     expect(batches).toBeGreaterThanOrEqual(2);
-    await screenshot(page, 'admin');
     expect((await getBytes(svc.client, bucket, 'defaulted.txt')).toString()).toBe('under the bucket default');
+
+    await page.getByRole('button', { name: 'Check health' }).click();
+    await expect.poll(() => page.locator('#health-summary').textContent()).toMatch(/^Healthy\. D1 reachable \(\d+ ms\); R2 reachable .*KMS reachable/);
+    const keyRow = page.getByRole('row', { name: /test-key/ });
+    expect(await keyRow.getByRole('cell').allTextContents()).toEqual(['test-key default', 'usable', String(examined), '0']);
+
+    await page.getByLabel('Bucket').fill(bucket);
+    await page.getByLabel('Object key').fill(kmsKeyName);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.locator('#audit-caption').locator('xpath=..').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBeGreaterThan(0);
+    const actions = await rows.locator('td:nth-child(3)').allTextContents();
+    expect(actions).toEqual(expect.arrayContaining(['seal', 'rewrap']));
+    expect(await rows.locator('td:nth-child(6)').allTextContents()).toEqual(actions.map(() => `${bucket}/${kmsKeyName}`));
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await expect.poll(() => page.locator('#audit-verify').textContent()).toMatch(/^Chain intact: \d+ entries checked\.$/);
+    await screenshot(page, 'admin');
   });
 
   it('refuses to run on a plain-http origin that is not loopback', async () => {

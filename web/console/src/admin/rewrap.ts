@@ -12,7 +12,6 @@ interface RewrapReport {
 }
 
 export const rewrapPanel: AdminPanel = {
-  title: 'Re-wrap keys',
   render(s3: S3): HTMLElement {
     const target = h('input', { id: 'rewrap-target', spellcheck: 'false', placeholder: 'the KMS default key' });
     const all = h('input', { id: 'rewrap-all', type: 'checkbox' });
