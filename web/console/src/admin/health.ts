@@ -28,7 +28,7 @@ export const healthPanel: AdminPanel = {
       'table',
       { hidden: true },
       h('caption', {}, 'KMS keys that protect objects, and the default key'),
-      h('thead', {}, h('tr', {}, ...['Key ID', 'State', 'Objects', 'Uploads'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Key ID'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col', class: 'num' }, 'Objects'), h('th', { scope: 'col', class: 'num' }, 'Uploads'))),
       body,
     );
     const run = h('button', { type: 'button', class: 'primary' }, 'Check health');

@@ -39,7 +39,7 @@ export async function objectsView(s3: S3, bucket: string, prefix: string): Promi
     'table',
     {},
     caption,
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, 'Last modified'), h('th', { scope: 'col', class: 'actions' }, 'Actions'))),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col', class: 'num' }, 'Size'), h('th', { scope: 'col' }, 'Last modified'), h('th', { scope: 'col', class: 'actions' }, 'Actions'))),
     body,
   );
   const empty = h('p', { class: 'empty' }, prefix ? 'Nothing under this prefix.' : 'This bucket is empty.');
