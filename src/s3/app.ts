@@ -12,6 +12,7 @@ import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
 import { OperatorService } from '../service/operator';
 import { Rewrapper } from '../service/rewrap';
+import { Scrubber } from '../service/scrub';
 import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
 import { KeyUsageStore } from '../storage/key-usage';
@@ -27,6 +28,7 @@ import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, hea
 import { adminRewrap } from './handlers/admin';
 import { adminAuditList, adminAuditVerify, adminErasureReport, adminHealth } from './handlers/admin-observe';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './handlers/cors';
+import { adminScrub } from './handlers/scrub';
 import { deleteObjects } from './handlers/delete-objects';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './handlers/encryption';
 import { listObjectVersions, listObjects, listObjectsV2 } from './handlers/list';
@@ -60,6 +62,7 @@ export interface Services {
   multipart: MultipartService;
   rewrapper: Rewrapper;
   operator: OperatorService;
+  scrubber: Scrubber;
 }
 
 /** Unsealed data keys cached across the requests an isolate serves (KMS_CACHE_TTL_SECONDS, default 60; 0 = off). */
@@ -73,11 +76,13 @@ export function services(env: Bindings): Services {
   const encryption = new Encryption(kms, bucketKeys, keyCache, requestAudit);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
+  const objects = new ObjectService(meta, blobs, encryption);
   return {
-    objects: new ObjectService(meta, blobs, encryption),
+    objects,
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
     rewrapper: new Rewrapper(kms, meta, bucketKeys),
     operator: new OperatorService(isolateAuditLog(env), kms, new KeyUsageStore(env.DB), new GcStateStore(env.DB), blobs, requestAudit),
+    scrubber: new Scrubber(meta, objects),
   };
 }
 
@@ -93,6 +98,8 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
       return adminErasureReport(req);
     case 'AdminHealth':
       return adminHealth(req);
+    case 'AdminScrub':
+      return adminScrub(req);
     case 'ListBuckets':
       return listBuckets(req);
     case 'CreateBucket':

@@ -5,6 +5,7 @@ import type { MultipartService } from '../service/multipart';
 import type { ObjectService } from '../service/objects';
 import type { OperatorService } from '../service/operator';
 import type { Rewrapper } from '../service/rewrap';
+import type { Scrubber } from '../service/scrub';
 import type { AuthContext } from './auth/sigv4';
 
 export interface S3Request {
@@ -16,6 +17,7 @@ export interface S3Request {
   multipart: MultipartService;
   rewrapper: Rewrapper;
   operator: OperatorService;
+  scrubber: Scrubber;
   region: string;
   /** Over HTTPS, or plain HTTP explicitly allowed for SSE-C keys (local development). */
   secure: boolean;

@@ -9,6 +9,7 @@ type ObjectOp<K extends string> = { kind: K; bucket: string; key: string };
 export type Operation =
   | { kind: 'AdminRewrap' }
   | { kind: 'AdminAuditVerify' | 'AdminAuditList' | 'AdminErasureReport' | 'AdminHealth' }
+  | { kind: 'AdminScrub' }
   | { kind: 'ListBuckets' }
   | BucketOp<'CreateBucket'>
   | BucketOp<'HeadBucket'>
@@ -75,6 +76,7 @@ export function parseOperation(method: string, address: Address, query: URLSearc
     if (key === 'rewrap' && method === 'POST' && none) return { kind: 'AdminRewrap' };
     const observe = method === 'GET' && none && ADMIN_READS.get(key as never);
     if (observe) return { kind: observe };
+    if (key === 'scrub' && method === 'POST' && none) return { kind: 'AdminScrub' };
   } else if (bucket === null) {
     if (method === 'GET' && none) return { kind: 'ListBuckets' };
   } else if (key === null) {

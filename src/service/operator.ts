@@ -10,6 +10,7 @@ import type { BlobStore } from '../storage/blobs';
 import type { KeyUsageStore, ProtectedObject } from '../storage/key-usage';
 import type { GcStateStore } from '../storage/metadata';
 import { SWEEP_CURSOR } from './gc';
+import { scrubStatus } from './scrub';
 
 export type KeyState = 'usable' | 'locked' | 'erased' | 'unknown';
 
@@ -96,13 +97,14 @@ export class OperatorService {
   }
 
   async health() {
-    const [d1, r2, auditR2, perKey, sweep, head] = await Promise.all([
+    const [d1, r2, auditR2, perKey, sweep, head, scrub] = await Promise.all([
       timed(() => this.usage.gcBacklog()),
       timed(() => this.blobs.list(undefined, 1)),
       timed(() => this.log.store.reachable()),
       this.usage.perKey().catch(() => []),
       this.gc.get(SWEEP_CURSOR).catch(() => null),
       this.log.store.head().catch(() => null),
+      scrubStatus(this.gc).catch(() => null),
     ]);
     const gc = d1.value;
     let defaultKeyId: string | null = null;
@@ -119,7 +121,7 @@ export class OperatorService {
       }),
     );
     return {
-      ok: d1.ok && r2.ok && auditR2.ok && kms.ok && keys.every((k) => k.state === 'usable' || (k.objects === 0 && k.uploads === 0)),
+      ok: d1.ok && r2.ok && auditR2.ok && kms.ok && keys.every((k) => k.state === 'usable' || (k.objects === 0 && k.uploads === 0)) && !scrub?.lastPass?.damaged,
       d1: check(d1),
       r2: check(r2),
       kms: { ...check(kms), defaultKeyId },
@@ -128,6 +130,8 @@ export class OperatorService {
       gc: gc ? { ...gc, orphanSweep: sweep === null ? 'at start' : 'in progress' } : null,
       // The audit log's bucket, and its head (null when D1 did not answer).
       audit: { ...check(auditR2), head },
+      // Damaged objects found by the scrub's last complete pass (and the pass in progress).
+      scrub,
     };
   }
 }

@@ -40,14 +40,22 @@ export interface ServiceOptions {
   kms?: { backend: ExternalBackend; devKms?: DevKmsOptions };
   /** Collects the worker's console output here, one message per console call. */
   logs?: string[];
+  /** Persist R2 and D1 under this state root as `wrangler dev` does under .wrangler/state/v3 (same bucket name and database id). */
+  persistTo?: string;
 }
 
-export async function startService(bindings: Record<string, string> = {}, { https = false, kms, logs }: ServiceOptions = {}): Promise<Service> {
+export async function startService(bindings: Record<string, string> = {}, { https = false, kms, logs, persistTo }: ServiceOptions = {}): Promise<Service> {
   const devKms = kms ? await startDevKms(kms.devKms) : null;
   // The mtls_certificates binding (KES) and outbound fetches (AWS, Vault) trust the dev CA.
   const network = (tlsOptions: object) => ({ network: { allow: ['local'], tlsOptions } });
   const trust = devKms && { trustedCertificates: [devKms.ca] };
-  const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(`${ROOT}wrangler.toml`, 'utf8'))![1];
+  const wranglerToml = readFileSync(`${ROOT}wrangler.toml`, 'utf8');
+  const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(wranglerToml)![1];
+  const persisted = persistTo && {
+    r2Buckets: Object.fromEntries([...wranglerToml.matchAll(/\[\[r2_buckets\]\]\s*binding\s*=\s*"([^"]+)"\s*bucket_name\s*=\s*"([^"]+)"/g)].map((m) => [m[1], m[2]])),
+    d1Databases: { DB: /database_id\s*=\s*"([^"]+)"/.exec(wranglerToml)![1] },
+    defaultPersistRoot: persistTo,
+  };
   const mf = new Miniflare({
     modules: true,
     scriptPath: WORKER_BUNDLE,
@@ -55,6 +63,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     compatibilityFlags: ['nodejs_compat'],
     r2Buckets: ['BLOBS', 'AUDIT'],
     d1Databases: ['DB'],
+    ...persisted,
     bindings: {
       CREDENTIALS: `${ACCESS_KEY_ID}:${SECRET_ACCESS_KEY}`,
       REGION,

@@ -22,6 +22,11 @@ export async function run(args, client) {
     for (const k of report.keys) console.log(`  key ${k.kmsKeyId}${k.default ? ' (default)' : ''}: ${k.state}, ${k.objects} object(s), ${k.uploads} upload(s)`);
     if (report.gc) console.log(`GC: ${report.gc.trashedBlobs} blob(s) in the trash, ${report.gc.uploadsInProgress} upload(s) in progress, orphan sweep ${report.gc.orphanSweep}`);
     console.log(`${check('audit log (R2)', report.audit)}${report.audit.head ? `, ${report.audit.head.n} entries, head ${report.audit.head.n}:${report.audit.head.hash}` : ''}`);
+    const last = report.scrub?.lastPass;
+    if (last) {
+      const named = last.damagedObjects.map((d) => `${d.bucket}/${d.key}`).join(', ');
+      console.log(`scrub: last pass ended ${new Date(last.finishedAt).toISOString()}, ${last.examined} object(s), ${last.damaged} damaged${named ? ` (${named})` : ''}, ${last.skipped} SSE-C skipped`);
+    } else console.log(`scrub: no complete pass yet${report.scrub?.current ? ` (${report.scrub.current.examined} object(s) so far)` : ''}`);
     console.log(report.ok ? 'healthy' : 'UNHEALTHY');
   }
   return report.ok ? 0 : 1;
