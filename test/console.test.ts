@@ -1,7 +1,7 @@
 // The web console at /_console/ in real Chromium (Debian's, via playwright-core) against the worker in
-// workerd: sign-in, buckets, uploads in each SSE mode (SSE-C over https), a multipart upload resumed
-// after a failed part, downloads compared byte for byte, bucket encryption and CORS editing, re-wrap.
-// Screenshots of each main view go to test-artifacts/console/.
+// workerd: sign-in, buckets and folders, uploads in each SSE mode (SSE-C over https), a multipart
+// upload resumed after a failed part, downloads compared byte for byte, deletes, bucket encryption and
+// CORS editing, and the administration panels. Screenshots of each main view go to test-artifacts/console/.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import {
@@ -281,6 +281,26 @@ browserTest('web console over plain http (loopback)', () => {
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await expect.poll(() => page.locator('#audit-verify').textContent()).toMatch(/^Chain intact: \d+ entries checked\.$/);
     await screenshot(page, 'admin');
+  });
+
+  it('deletes objects and buckets, showing S3’s refusal to delete a bucket that is not empty', async () => {
+    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Buckets' }).click();
+    await page.getByLabel('New bucket name').fill('console-scratch');
+    await page.getByRole('button', { name: 'Create bucket' }).click();
+    await page.getByRole('link', { name: 'console-scratch' }).click();
+    await upload(page, [{ name: 'doomed.txt', buffer: Buffer.from('bye') }], 'Bucket default');
+    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Buckets' }).click();
+    await page.getByRole('button', { name: 'Delete bucket console-scratch' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^BucketNotEmpty: /);
+
+    await page.getByRole('link', { name: 'console-scratch' }).click();
+    await page.getByRole('button', { name: 'Delete doomed.txt' }).click();
+    await page.getByText('Deleted doomed.txt.').waitFor();
+    await expect(svc.client.send(new HeadObjectCommand({ Bucket: 'console-scratch', Key: 'doomed.txt' }))).rejects.toThrow();
+    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Buckets' }).click();
+    await page.getByRole('button', { name: 'Delete bucket console-scratch' }).click();
+    await page.getByText('Deleted bucket console-scratch.').waitFor();
+    await expect.poll(() => page.getByRole('link', { name: 'console-scratch' }).count()).toBe(0);
   });
 
   it('refuses to run on a plain-http origin that is not loopback', async () => {
