@@ -113,7 +113,7 @@ for (let i = 0; i < 600; i++) {
 edge-sse is running (local R2 and D1 under .wrangler/state; master key in .dev.vars)
   endpoint:          ${endpoint}
   region:            us-east-1
-  access key id:     ${accessKeyId}
+  access key id:     ${accessKeyId} (an administrator; more keys: npm run admin -- user create, docs/OPERATIONS.md)
   secret access key: ${secretAccessKey}
   KMS keys:          ${keyIds.join(', ')} (default ${keyIds[0]}; ${devKms ? `development KMS speaking ${kmsDev} at ${devKms.httpOrigin}, state in .dev-kms/` : 'built-in KMS, master keys in .dev.vars'})
   try:               AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} aws --endpoint-url ${endpoint} s3 ls${

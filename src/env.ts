@@ -13,6 +13,8 @@ export type Bindings = Omit<Cloudflare.Env, 'METRICS'> &
     METRICS?: AnalyticsEngineDataset;
     /** "true" lets SSE-C keys travel over plain HTTP: local development only. */
     ALLOW_SSEC_OVER_HTTP?: string;
+    /** "true" accepts header-signed SigV2 (and presigned V2 beyond GET/HEAD): clients too old for SigV4 only. */
+    ALLOW_SIGV2_HEADERS?: string;
   };
 
 export interface Variables {

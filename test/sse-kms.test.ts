@@ -76,6 +76,20 @@ describe.each(['builtin', 'kes', 'aws', 'vault'] as BackendName[])('SSE-KMS with
     expect(await s3Error(svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'kept', Body: 'new', SSEKMSKeyId: 'key-one' })))).toEqual({ name: 'InvalidArgument', status: 400 });
   });
 
+  it("answers KMS failures with AWS's generic messages, never the KMS's own text", async () => {
+    const message = (p: Promise<unknown>) => p.then(() => '', (e: Error) => e.message);
+    const unknown = await message(svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'm', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'no-such-key' })));
+    expect(unknown).toBe('The specified KMS key does not exist.');
+    if (name !== 'builtin') {
+      svc.devKms!.faults.set({ mode: '5xx' });
+      try {
+        expect(await message(svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'm', Body: 'x', ServerSideEncryption: 'aws:kms' })))).toBe('The KMS is unavailable; nothing was written. Please retry.');
+      } finally {
+        svc.devKms!.faults.set({ mode: 'none' });
+      }
+    }
+  });
+
   it('applies a bucket default of aws:kms, after checking its key exists', async () => {
     const b = 'kms-default';
     await svc.client.send(new CreateBucketCommand({ Bucket: b }));
@@ -141,7 +155,8 @@ describe.each(['builtin', 'kes', 'aws', 'vault'] as BackendName[])('SSE-KMS with
 describe('KMS calls', () => {
   let svc: Service;
   beforeAll(async () => {
-    svc = await startService({}, { kms: { backend: 'aws', devKms: { keyIds: KEYS } } });
+    // Counts are exact only if no call is retried: a timeout long enough never to fire under load.
+    svc = await startService({ KMS_TIMEOUT_MS: '120000' }, { kms: { backend: 'aws', devKms: { keyIds: KEYS } } });
     await svc.client.send(new CreateBucketCommand({ Bucket: bucket }));
   }, 60_000);
   afterAll(() => svc?.stop());

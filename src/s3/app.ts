@@ -6,7 +6,9 @@ import { kmsFromEnv } from '../kms/config';
 import { isLiveness, liveness } from '../observe/health';
 import { RequestMeter, metered, meteredKms, requestAudit } from '../observe/meter';
 import { observeRequest } from '../observe/request';
+import { UNSIGNED, authorize } from '../policy/access';
 import { Encryption } from '../service/encryption';
+import { Identities, type Identity } from '../service/identities';
 import { KeyCache } from '../service/key-cache';
 import { MultipartService } from '../service/multipart';
 import { ObjectService } from '../service/objects';
@@ -18,14 +20,17 @@ import { BucketKeyStore } from '../storage/bucket-keys';
 import { KeyUsageStore } from '../storage/key-usage';
 import { GcStateStore, MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
+import { UserStore } from '../storage/users';
 import { CONSOLE_PREFIX, serveConsole } from '../web/console';
 import { rawPath, requestAddress } from './address';
-import { authenticate } from './auth/sigv4';
+import { parseCredentials } from './auth/credentials';
+import { authenticate, clientAcceptEncoding } from './auth/sigv4';
 import type { S3Request } from './context';
 import { corsPreflight, withCors } from './cors';
 import { S3Error, isS3Error, renderError } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
+import { adminCreateUser, adminDeleteUser, adminListUsers, adminSetUserDisabled } from './handlers/users';
 import { adminAuditList, adminAuditVerify, adminErasureReport, adminHealth } from './handlers/admin-observe';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './handlers/cors';
 import { adminScrub } from './handlers/scrub';
@@ -46,21 +51,13 @@ import { deleteObject, getObject, putObject } from './handlers/objects';
 import { POST_FORM_AUTH, postObject } from './handlers/post-object';
 import { getBucketAcl, getBucketSubresource, getObjectAcl, getObjectTagging, putAcl } from './handlers/unconfigured';
 import { type Operation, isPostObject, parseOperation } from './operation';
-
-/** "AKID:SECRET" pairs separated by commas, whitespace or newlines. */
-export function parseCredentials(config: string | undefined): Map<string, string> {
-  const pairs = new Map<string, string>();
-  for (const entry of (config ?? '').split(/[\s,]+/)) {
-    const colon = entry.indexOf(':');
-    if (colon > 0) pairs.set(entry.slice(0, colon), entry.slice(colon + 1));
-  }
-  return pairs;
-}
+import { discardUnread } from './upload';
 
 export interface Services {
   objects: ObjectService;
   multipart: MultipartService;
   rewrapper: Rewrapper;
+  identities: Identities;
   operator: OperatorService;
   scrubber: Scrubber;
 }
@@ -76,11 +73,13 @@ export function services(env: Bindings): Services {
   const encryption = new Encryption(kms, bucketKeys, keyCache, requestAudit);
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
+  const users = new UserStore(env.DB);
   const objects = new ObjectService(meta, blobs, encryption);
   return {
     objects,
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),
-    rewrapper: new Rewrapper(kms, meta, bucketKeys),
+    rewrapper: new Rewrapper(kms, meta, bucketKeys, users),
+    identities: new Identities(parseCredentials(env.CREDENTIALS), users, kms, requestAudit),
     operator: new OperatorService(isolateAuditLog(env), kms, new KeyUsageStore(env.DB), new GcStateStore(env.DB), blobs, requestAudit),
     scrubber: new Scrubber(meta, objects),
   };
@@ -90,6 +89,16 @@ function dispatch(op: Operation, req: S3Request): Promise<Response> {
   switch (op.kind) {
     case 'AdminRewrap':
       return adminRewrap(req);
+    case 'AdminCreateUser':
+      return adminCreateUser(req);
+    case 'AdminListUsers':
+      return adminListUsers(req);
+    case 'AdminDisableUser':
+      return adminSetUserDisabled(req, op.accessKeyId, true);
+    case 'AdminEnableUser':
+      return adminSetUserDisabled(req, op.accessKeyId, false);
+    case 'AdminDeleteUser':
+      return adminDeleteUser(req, op.accessKeyId);
     case 'AdminAuditVerify':
       return adminAuditVerify(req);
     case 'AdminAuditList':
@@ -197,47 +206,37 @@ app.all('*', async (c) => {
     const address = requestAddress(request, c.env.VIRTUAL_HOST_SUFFIXES);
     if (isLiveness(request.method, address)) return liveness();
     if (address.bucket === CONSOLE_PREFIX) return serveConsole(request, address.resource, address.key);
-    const credentials = parseCredentials(c.env.CREDENTIALS);
-    const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await authenticate(request, url, (id) => credentials.get(id), { region, now: new Date(), resource: address.resource });
+    const svc = services(c.env);
+    let identity: Identity | undefined;
+    const secretFor = async (id: string) => (identity = await svc.identities.resolve(id))?.secret;
+    // Metered too: resolving a user's key may unseal its secret (a KMS call, an audit event).
+    const auth = isPostObject(request.method, address, url.searchParams) ? POST_FORM_AUTH : await metered(meter, () => authenticate(request, url, secretFor, { region, now: new Date(), resource: address.resource, allowSigV2Headers: c.env.ALLOW_SIGV2_HEADERS === 'true' }));
     seen.accessKey = auth.accessKeyId || null;
     const op = (seen.op = parseOperation(request.method, address, url.searchParams, request.headers));
+    const access = authorize(op, identity?.principal ?? UNSIGNED, request, url);
     const secure = url.protocol === 'https:' || c.env.ALLOW_SSEC_OVER_HTTP === 'true';
-    response = await metered(meter, () => dispatch(op, { c, request, url, auth, ...services(c.env), region, secure }));
+    response = await metered(meter, () => dispatch(op, { c, request, url, auth, access, ...svc, region, secure })).catch(access.concealMissing(op));
   } catch (e) {
     const err = (seen.error = isS3Error(e) ? e : internalError(e, requestId));
+    // What an answer must not say (a KMS's own error text) travels as the cause, for the log only.
+    if (err.cause !== undefined) console.error(JSON.stringify({ type: 'error-cause', requestId, code: err.code, cause: String(err.cause) }));
     response = renderError(err, rawPath(request.url), requestId, request.method);
-    await discardBody(request);
+    await discardUnread(request);
   }
   response = await withCors(response, request, c.env);
   response.headers.set('x-amz-request-id', requestId);
   response.headers.set('x-amz-id-2', requestId);
-  // Cloudflare compresses compressible responses that name no Content-Encoding; S3 clients expect
-  // the bytes (and Content-Length) as stored, and some (aws-sdk-go) do not undo a gzip they asked for.
-  if (!response.headers.has('content-encoding')) response.headers.set('content-encoding', 'identity');
+  // Cloudflare compresses compressible responses that name no Content-Encoding for clients that
+  // accept gzip or br; S3 clients expect the bytes (and Content-Length) as stored, and some
+  // (aws-sdk-go) do not undo a gzip they asked for. Said only then: SDKs report it as the object's.
+  if (!response.headers.has('content-encoding') && acceptsCompression(request)) response.headers.set('content-encoding', 'identity');
   observeRequest(c.env, (p) => c.executionCtx.waitUntil(p), { requestId, started, request, ...seen, response, meter });
   return response;
 });
 
-/** Bytes of an unread request body worth reading before an error answer (S3 clients see a reset otherwise). */
-const DISCARD_LIMIT = 64 * 1024 * 1024;
-
-/**
- * Reads and drops a body the handler never read, so the client can finish sending and read the error
- * instead of a connection reset; bodies larger than DISCARD_LIMIT are cut off.
- */
-async function discardBody(request: Request): Promise<void> {
-  if (!request.body || request.body.locked) return;
-  const reader = request.body.getReader();
-  try {
-    for (let read = 0; read < DISCARD_LIMIT; ) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      read += value.length;
-    }
-    await reader.cancel();
-  } catch {
-    // The client went away: nothing to answer.
-  }
+function acceptsCompression(request: Request): boolean {
+  const accepted = clientAcceptEncoding(request, request.headers.get('accept-encoding') ?? '');
+  return /\b(gzip|br)\b/i.test(accepted);
 }
 
 function internalError(e: unknown, requestId: string): S3Error {

@@ -1,6 +1,8 @@
 // What every operation handler receives.
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
+import type { Access } from '../policy/access';
+import type { Identities } from '../service/identities';
 import type { MultipartService } from '../service/multipart';
 import type { ObjectService } from '../service/objects';
 import type { OperatorService } from '../service/operator';
@@ -13,9 +15,12 @@ export interface S3Request {
   request: Request;
   url: URL;
   auth: AuthContext;
+  /** What the signing key may do (src/policy). */
+  access: Access;
   objects: ObjectService;
   multipart: MultipartService;
   rewrapper: Rewrapper;
+  identities: Identities;
   operator: OperatorService;
   scrubber: Scrubber;
   region: string;

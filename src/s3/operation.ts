@@ -8,6 +8,8 @@ type ObjectOp<K extends string> = { kind: K; bucket: string; key: string };
 
 export type Operation =
   | { kind: 'AdminRewrap' }
+  | { kind: 'AdminCreateUser' | 'AdminListUsers' }
+  | { kind: 'AdminDisableUser' | 'AdminEnableUser' | 'AdminDeleteUser'; accessKeyId: string }
   | { kind: 'AdminAuditVerify' | 'AdminAuditList' | 'AdminErasureReport' | 'AdminHealth' }
   | { kind: 'AdminScrub' }
   | { kind: 'ListBuckets' }
@@ -74,6 +76,16 @@ export function parseOperation(method: string, address: Address, query: URLSearc
 
   if (bucket === '_admin') {
     if (key === 'rewrap' && method === 'POST' && none) return { kind: 'AdminRewrap' };
+    if (key === 'users' && none) {
+      if (method === 'POST') return { kind: 'AdminCreateUser' };
+      if (method === 'GET') return { kind: 'AdminListUsers' };
+    }
+    const user = /^users\/([A-Z0-9]{1,128})$/.exec(key ?? '')?.[1];
+    if (user && none) {
+      if (method === 'POST' && query.has('disable')) return { kind: 'AdminDisableUser', accessKeyId: user };
+      if (method === 'POST' && query.has('enable')) return { kind: 'AdminEnableUser', accessKeyId: user };
+      if (method === 'DELETE') return { kind: 'AdminDeleteUser', accessKeyId: user };
+    }
     const observe = method === 'GET' && none && ADMIN_READS.get(key as never);
     if (observe) return { kind: observe };
     if (key === 'scrub' && method === 'POST' && none) return { kind: 'AdminScrub' };

@@ -15,7 +15,7 @@ import {
   unsealKey,
 } from '../crypto/keys';
 import { type Kms, KmsError } from '../kms/kms';
-import { S3Error } from '../s3/errors';
+import { S3Error, type S3ErrorCode } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
 import type { BucketKeyStore } from '../storage/bucket-keys';
 import type { BucketEncryption, ObjectSealing } from '../storage/metadata';
@@ -75,24 +75,28 @@ function binding(mode: ObjectSealing['sseMode'], bucket: string, key: string): K
   return { mode, bucket, key };
 }
 
-/** KMS failures as the S3 errors AWS gives for them; nothing has been stored when these are thrown. */
+/**
+ * KMS failures as the S3 errors AWS gives for them; nothing has been stored when these are thrown.
+ * Answers carry AWS's generic messages: what the KMS said (key ARNs, account ids, its answer bodies)
+ * is only the error's cause, which the endpoint logs with the request id.
+ */
 export function kmsFailure(e: unknown): never {
   if (!(e instanceof KmsError)) throw e;
-  console.error('kms', e.kind, e.message);
+  const answer = (code: S3ErrorCode, message: string) => Object.assign(new S3Error(code, message), { cause: `kms ${e.kind}: ${e.message}` });
   switch (e.kind) {
     case 'key-not-found':
-      throw new S3Error('KMS.NotFoundException', `The KMS key was not found: ${e.message}`);
+      throw answer('KMS.NotFoundException', 'The specified KMS key does not exist.');
     case 'key-disabled':
-      throw new S3Error('KMS.DisabledException', `The KMS key is disabled or pending deletion: ${e.message}`);
+      throw answer('KMS.DisabledException', 'The specified KMS key is disabled or pending deletion.');
     case 'access-denied':
-      throw new S3Error('AccessDenied', 'The KMS refused this service access to the key.');
+      throw answer('AccessDenied', 'The KMS refused this service access to the key.');
     case 'unavailable':
-      throw new S3Error('ServiceUnavailable', 'The KMS is unavailable; nothing was written. Please retry.');
+      throw answer('ServiceUnavailable', 'The KMS is unavailable; nothing was written. Please retry.');
     case 'not-authentic':
-      throw new S3Error('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');
+      throw answer('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');
     case 'not-configured':
     case 'rejected':
-      throw new S3Error('InternalError', `Server-side encryption is misconfigured: ${e.message}.`);
+      throw answer('InternalError', 'Server-side encryption is misconfigured; the service log has the details.');
   }
 }
 

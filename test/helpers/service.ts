@@ -10,6 +10,7 @@ import { startFront } from '../../scripts/front.mjs';
 import { migrationStatements } from '../../scripts/local-worker.mjs';
 import { type ExternalBackend, externalEnv } from '../kms/fixtures';
 import { ROOT, WORKER_BUNDLE } from './paths';
+import { inTempDir } from './temp';
 
 export const ACCESS_KEY_ID = 'EDGESSETESTKEY000001';
 export const SECRET_ACCESS_KEY = 'edge-sse-test-secret-key-0000000000000000';
@@ -56,7 +57,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     d1Databases: { DB: /database_id\s*=\s*"([^"]+)"/.exec(wranglerToml)![1] },
     defaultPersistRoot: persistTo,
   };
-  const mf = new Miniflare({
+  const { value: mf, dir } = inTempDir('miniflare', () => new Miniflare({
     modules: true,
     scriptPath: WORKER_BUNDLE,
     compatibilityDate,
@@ -87,7 +88,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
       logs?.push(message);
       if (!/^\{"type":"(access|metric)"/.test(message)) (level === 'error' || level === 'warn' ? console.error : console.log)(message);
     },
-  });
+  }));
   const url = await mf.ready;
   const db = await mf.getD1Database('DB');
   await db.batch(migrationStatements().map((s) => db.prepare(s)));
@@ -116,6 +117,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
       client.destroy();
       await front?.close();
       await mf.dispose();
+      dir.remove();
       await devKms?.close();
     },
   };

@@ -6,6 +6,8 @@
 import { AdminClient, AdminError, UsageError } from './client.mjs';
 
 const FAMILIES = {
+  user: () => import('./user.mjs'),
+  rewrap: () => import('./rewrap.mjs'),
   audit: () => import('./audit.mjs'),
   'erasure-report': () => import('./erasure-report.mjs'),
   health: () => import('./health.mjs'),
