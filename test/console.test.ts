@@ -11,12 +11,13 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { AwsClient } from 'aws4fetch';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, CHROMIUM, launchBrowser } from './helpers/browser';
 import { getBytes } from './helpers/objects';
 import { ROOT } from './helpers/paths';
-import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
+import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 
 const ARTIFACTS = `${ROOT}test-artifacts/console`;
 const MiB = 1024 * 1024;
@@ -301,6 +302,31 @@ browserTest('web console over plain http (loopback)', () => {
     await page.getByRole('button', { name: 'Delete bucket console-scratch' }).click();
     await page.getByText('Deleted bucket console-scratch.').waitFor();
     await expect.poll(() => page.getByRole('link', { name: 'console-scratch' }).count()).toBe(0);
+  });
+
+  it('a read-only key browses, and is refused with AccessDenied when it writes or opens an admin panel', async () => {
+    const admin = new AwsClient({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, region: REGION, service: 's3', retries: 0 });
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListAllMyBuckets', 's3:ListBucket', 's3:GetObject'], Resource: '*' }] };
+    const created = await admin.fetch(`${svc.endpoint}/_admin/users`, { method: 'POST', body: JSON.stringify({ name: 'reader', policy }) });
+    expect(created.status).toBe(200);
+    const reader = (await created.json()) as { accessKeyId: string; secretAccessKey: string };
+    const tab = await browser.context.newPage();
+    try {
+      await tab.goto(`${svc.endpoint}/_console/`);
+      await tab.getByLabel('Access key ID').fill(reader.accessKeyId);
+      await tab.getByLabel('Secret access key').fill(reader.secretAccessKey);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.getByRole('link', { name: bucket }).click();
+      await tab.getByRole('link', { name: kmsKeyName }).waitFor();
+      await tab.getByLabel('Files').setInputFiles({ name: 'denied.txt', mimeType: 'text/plain', buffer: Buffer.from('no') });
+      await tab.getByRole('button', { name: 'Upload', exact: true }).click();
+      await tab.locator('.uploads li.failed', { hasText: 'denied.txt' }).getByText(/Failed: AccessDenied: /).waitFor();
+      await tab.getByRole('link', { name: 'Administration' }).click();
+      await tab.getByRole('button', { name: 'Check health' }).click();
+      await expect.poll(() => tab.getByRole('alert').textContent()).toMatch(/^AccessDenied: /);
+    } finally {
+      await tab.close();
+    }
   });
 
   it('refuses to run on a plain-http origin that is not loopback', async () => {
