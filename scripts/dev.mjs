@@ -11,6 +11,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { startDevKms } from '../dev-kms/server.mjs';
+import { writeConsoleModule } from './build-console.mjs';
 import { startFront } from './front.mjs';
 
 const port = process.env.PORT || '8787';
@@ -35,9 +36,13 @@ const ordered = [...keyIds, ...[...masters.keys()].filter((k) => !keyIds.include
 const kept = devVars.replace(/^(MASTER_KEY|CREDENTIALS)=.*\n?/gm, '');
 writeFileSync('.dev.vars', `${kept}MASTER_KEY=${ordered}\nCREDENTIALS=${accessKeyId}:${secretAccessKey}\n`, { mode: 0o600 });
 
+// The web console's page sources (web/console/) into the module the worker serves at /_console/.
+if (await writeConsoleModule()) console.log('rebuilt the web console (src/web/console-assets.gen.ts)');
+
 // PERSIST_TO: keep local R2 and D1 there instead of .wrangler/state (the benchmark's own state).
 const persist = process.env.PERSIST_TO ? ['--persist-to', process.env.PERSIST_TO] : [];
 const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persist], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const workerPort = await new Promise((resolve) => {

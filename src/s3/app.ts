@@ -23,6 +23,7 @@ import { KeyUsageStore } from '../storage/key-usage';
 import { GcStateStore, MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
 import { UserStore } from '../storage/users';
+import { CONSOLE_PREFIX, serveConsole } from '../web/console';
 import { rawPath, requestAddress } from './address';
 import { parseCredentials } from './auth/credentials';
 import { authenticate, clientAcceptEncoding } from './auth/sigv4';
@@ -216,6 +217,7 @@ app.all('*', async (c) => {
     const region = c.env.REGION || 'us-east-1';
     const address = requestAddress(request, c.env.VIRTUAL_HOST_SUFFIXES);
     if (isLiveness(request.method, address)) return liveness();
+    if (address.bucket === CONSOLE_PREFIX) return serveConsole(request, address.resource, address.key);
     const svc = services(d1 ? withCountingD1(c.env) : c.env);
     let identity: Identity | undefined;
     const secretFor = async (id: string) => (identity = await svc.identities.resolve(id))?.secret;
