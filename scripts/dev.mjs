@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run dev`: the local endpoint on the embedded default — local R2 and D1 (persisted under
 // .wrangler/), the schema migrated, `wrangler dev` behind the loopback front (front.mjs) on
-// 127.0.0.1:$PORT. Prints the endpoint and credentials once it answers. Honours PORT, ACCESS_KEY_ID
-// and SECRET_ACCESS_KEY. With HTTPS=1 it serves https instead (wrangler's self-signed certificate,
+// 127.0.0.1:$PORT. Prints the endpoint and credentials once it answers. Honours PORT, ACCESS_KEY_ID,
+// SECRET_ACCESS_KEY and PERSIST_TO. With HTTPS=1 it serves https instead (wrangler's self-signed certificate,
 // no front) and refuses SSE-C keys over plain http, as a deployment does.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +11,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { startDevKms } from '../dev-kms/server.mjs';
+import { writeConsoleModule } from './build-console.mjs';
 import { startFront } from './front.mjs';
 
 const port = process.env.PORT || '8787';
@@ -31,9 +32,17 @@ const masters = new Map(
 const keyIds = (process.env.KMS_KEY_IDS || [...masters.keys()][0] || 'dev-local').split(',').map((k) => k.trim()).filter(Boolean);
 for (const id of keyIds) if (!masters.has(id)) masters.set(id, randomBytes(32).toString('base64'));
 const ordered = [...keyIds, ...[...masters.keys()].filter((k) => !keyIds.includes(k))].map((k) => `${k}:${masters.get(k)}`).join(',');
-writeFileSync('.dev.vars', `${devVars.replace(/^MASTER_KEY=.*\n?/m, '')}MASTER_KEY=${ordered}\n`, { mode: 0o600 });
+// CREDENTIALS goes there too: wrangler.toml's [secrets] required makes wrangler dev read secrets from it.
+const kept = devVars.replace(/^(MASTER_KEY|CREDENTIALS)=.*\n?/gm, '');
+writeFileSync('.dev.vars', `${kept}MASTER_KEY=${ordered}\nCREDENTIALS=${accessKeyId}:${secretAccessKey}\n`, { mode: 0o600 });
 
-const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+// The web console's page sources (web/console/) into the module the worker serves at /_console/.
+if (await writeConsoleModule()) console.log('rebuilt the web console (src/web/console-assets.gen.ts)');
+
+// PERSIST_TO: keep local R2 and D1 there instead of .wrangler/state (the benchmark's own state).
+const persist = process.env.PERSIST_TO ? ['--persist-to', process.env.PERSIST_TO] : [];
+const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persist], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const workerPort = await new Promise((resolve) => {
@@ -80,9 +89,9 @@ const dev = spawn(
     '--port', https ? port : workerPort,
     '--local-protocol', https ? 'https' : 'http',
     ...(https ? ['--https-key-path', tls.key, '--https-cert-path', tls.cert] : []),
-    '--var', `CREDENTIALS:${accessKeyId}:${secretAccessKey}`,
     '--var', `ALLOW_SSEC_OVER_HTTP:${!https}`,
     ...kmsArgs,
+    ...persist,
     '--show-interactive-dev-session=false',
   ],
   { env, stdio: ['ignore', 'inherit', 'inherit'] },
@@ -108,7 +117,7 @@ for (let i = 0; i < 600; i++) {
 edge-sse is running (local R2 and D1 under .wrangler/state; master key in .dev.vars)
   endpoint:          ${endpoint}
   region:            us-east-1
-  access key id:     ${accessKeyId}
+  access key id:     ${accessKeyId} (an administrator; more keys: npm run admin -- user create, docs/OPERATIONS.md)
   secret access key: ${secretAccessKey}
   KMS keys:          ${keyIds.join(', ')} (default ${keyIds[0]}; ${devKms ? `development KMS speaking ${kmsDev} at ${devKms.httpOrigin}, state in .dev-kms/` : 'built-in KMS, master keys in .dev.vars'})
   try:               AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} aws --endpoint-url ${endpoint} s3 ls${

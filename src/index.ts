@@ -1,8 +1,9 @@
-// Worker entry: the S3 endpoint, and the scheduled garbage collector.
+// Worker entry: the S3 endpoint, and the scheduled garbage collector and scrub.
 import type { Bindings } from './env';
 import { faultyEnv, withFaults } from './faults';
-import { app } from './s3/app';
+import { app, services } from './s3/app';
 import { collectGarbage } from './service/gc';
+import { SCRUB_CRON, scheduledScrub } from './service/scrub';
 import { BlobStore } from './storage/blobs';
 import { GcStateStore, MetadataStore } from './storage/metadata';
 import { UploadStore } from './storage/uploads';
@@ -13,6 +14,10 @@ export default {
   fetch: withFaults(app.fetch),
   async scheduled(controller, realEnv) {
     const env = faultyEnv(realEnv);
+    if (controller.cron === SCRUB_CRON) {
+      await scheduledScrub(services(env).scrubber, new GcStateStore(env.DB), controller.scheduledTime);
+      return;
+    }
     const stores = { meta: new MetadataStore(env.DB), uploads: new UploadStore(env.DB), gc: new GcStateStore(env.DB), blobs: new BlobStore(env.BLOBS) };
     const report = await collectGarbage(stores, controller.scheduledTime, Number(env.UPLOAD_MAX_AGE_HOURS || 168) * HOUR);
     console.log('gc', JSON.stringify(report));

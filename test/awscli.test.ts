@@ -1,17 +1,21 @@
 // The aws CLI v2 (Debian's, /usr/bin/aws) with its default settings: mb, cp up and down, ls, rm, rb.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
+import { tempDir } from './helpers/temp';
 
 const AWS = '/usr/bin/aws';
 const run = promisify(execFile);
 let svc: Service;
-const dir = mkdtempSync(join(tmpdir(), 'edge-sse-cli-'));
+const temp = tempDir('cli');
+const dir = temp.path;
+afterAll(() => temp.remove());
+
+it.runIf(process.env.CI === 'true')('has the aws CLI installed under CI', () => expect(existsSync(AWS)).toBe(true));
 
 async function aws(...args: string[]): Promise<string> {
   const { stdout } = await run(AWS, ['--endpoint-url', svc.endpoint, ...args], {

@@ -1,19 +1,21 @@
 // Other real clients at their default settings, from Debian's packages: boto3, rclone and s3cmd.
-// Each test is skipped where its client is not installed (.ci/run installs them).
+// Each test is skipped where its client is not installed; under CI (.ci/run installs them) a missing
+// one fails the run.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 import { ROOT } from './helpers/paths';
+import { tempDir } from './helpers/temp';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 let svc: Service;
-const dir = mkdtempSync(join(tmpdir(), 'edge-sse-clients-'));
+const temp = tempDir('clients');
+const dir = temp.path;
 const MiB = 1024 * 1024;
 
 const hasBoto3 = existsSync(PYTHON) && existsSync('/usr/lib/python3/dist-packages/boto3');
@@ -23,7 +25,14 @@ const hasS3cmd = existsSync('/usr/bin/s3cmd');
 beforeAll(async () => {
   svc = await startService();
 });
-afterAll(() => svc?.stop());
+afterAll(async () => {
+  await svc?.stop();
+  temp.remove();
+});
+
+it.runIf(process.env.CI === 'true')('has every client installed under CI', () => {
+  expect({ boto3: hasBoto3, rclone: hasRclone, s3cmd: hasS3cmd }).toEqual({ boto3: true, rclone: true, s3cmd: true });
+});
 
 describe.runIf(hasBoto3)('boto3', () => {
   it('round-trips objects, multipart, SSE-C, SSE-KMS, copies, presigned URLs and listings', async () => {

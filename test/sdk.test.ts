@@ -85,7 +85,8 @@ describe('objects', () => {
     expect(head.ETag).toBe(put.ETag);
   });
 
-  it('stores exactly the decoded bytes of aws-chunked uploads and returns the CRC32 it verified', async () => {
+  // A Buffer body goes with an x-amz-checksum-crc32 header; aws-chunked bodies: test/aws-chunked.test.ts.
+  it('stores a body sent with its CRC32 and returns the CRC32 it verified', async () => {
     const body = randomBytes(3 * 1024 * 1024 + 17);
     const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'chunked', Body: body, ChecksumAlgorithm: 'CRC32' }));
     expect(put.ChecksumCRC32).toBeTruthy();

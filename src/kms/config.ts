@@ -52,11 +52,11 @@ export function kmsFromEnv(env: KmsEnv, fetcher?: Fetcher): Kms {
   switch (backend) {
     case 'kes':
       if (!fetcher && !mtls) throw new KmsError('not-configured', 'KMS_BACKEND=kes needs the mtls_certificates binding KMS_MTLS (KES authenticates clients by certificate)');
-      return new KesKms({ endpoint: required(env, 'KMS_ENDPOINT'), defaultKeyId, fetcher: reach, policy });
+      return new KesKms({ endpoint: endpoint(required(env, 'KMS_ENDPOINT')), defaultKeyId, fetcher: reach, policy });
     case 'aws': {
       const region = required(env, 'AWS_KMS_REGION');
       return new AwsKms({
-        endpoint: env.KMS_ENDPOINT || `https://kms.${region}.amazonaws.com`,
+        endpoint: endpoint(env.KMS_ENDPOINT || `https://kms.${region}.amazonaws.com`),
         region,
         accessKeyId: required(env, 'AWS_KMS_ACCESS_KEY_ID'),
         secretAccessKey: required(env, 'AWS_KMS_SECRET_ACCESS_KEY'),
@@ -68,7 +68,7 @@ export function kmsFromEnv(env: KmsEnv, fetcher?: Fetcher): Kms {
     }
     case 'vault':
       return new VaultKms({
-        endpoint: required(env, 'KMS_ENDPOINT'),
+        endpoint: endpoint(required(env, 'KMS_ENDPOINT')),
         token: required(env, 'VAULT_TOKEN'),
         mount: env.VAULT_TRANSIT_MOUNT || undefined,
         namespace: env.VAULT_NAMESPACE || undefined,
@@ -77,6 +77,19 @@ export function kmsFromEnv(env: KmsEnv, fetcher?: Fetcher): Kms {
         policy,
       });
   }
+}
+
+/** The KMS endpoint: https, or plain http to this machine only (data keys travel over it). */
+function endpoint(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new KmsError('not-configured', 'KMS_ENDPOINT is not a URL');
+  }
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return value;
+  throw new KmsError('not-configured', `KMS_ENDPOINT must use https (plain http only to a loopback address), not ${url.protocol}//${url.host}`);
 }
 
 function required(env: KmsEnv, name: keyof KmsEnv): string {

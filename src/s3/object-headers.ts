@@ -3,6 +3,7 @@
 import type { ObjectHeaders, ObjectRecord } from '../storage/metadata';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from './checksum';
 import { S3Error } from './errors';
+import { headerText } from './header-text';
 
 export const STORED_HEADERS: [keyof ObjectHeaders, string][] = [
   ['contentType', 'content-type'],
@@ -50,7 +51,10 @@ export function checkWriteHeaders(headers: Headers, conditional = false): void {
 
 export function storedHeaders(headers: Headers): ObjectHeaders {
   const out = {} as ObjectHeaders;
-  for (const [field, name] of STORED_HEADERS) out[field] = headers.get(name);
+  for (const [field, name] of STORED_HEADERS) {
+    const value = headers.get(name);
+    out[field] = value === null ? null : headerText(value);
+  }
   // aws-chunked is transfer framing, not a content coding of the stored object.
   if (out.contentEncoding) {
     const codings = out.contentEncoding.split(',').map((s) => s.trim()).filter((s) => s && s !== 'aws-chunked');
@@ -65,8 +69,8 @@ export function userMetadata(headers: Headers): Record<string, string> {
   for (const [name, value] of headers) {
     if (!name.startsWith('x-amz-meta-')) continue;
     const key = name.slice('x-amz-meta-'.length);
-    meta[key] = value;
-    size += key.length + value.length;
+    meta[key] = headerText(value);
+    size += key.length + new TextEncoder().encode(meta[key]).length;
   }
   if (size > USER_METADATA_LIMIT) {
     throw new S3Error('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', { MaxSizeAllowed: String(USER_METADATA_LIMIT) });
@@ -99,6 +103,6 @@ export function writeCondition(headers: Headers): { ifNoneMatch?: boolean; ifMat
   }
   return {
     ...(noneMatch !== null ? { ifNoneMatch: true } : {}),
-    ...(match !== null ? { ifMatch: `"${match.trim().replace(/^"|"$/g, '')}"` } : {}),
+    ...(match !== null ? { ifMatch: match.trim() === '*' ? '*' : `"${match.trim().replace(/^"|"$/g, '')}"` } : {}),
   };
 }

@@ -8,6 +8,10 @@ type ObjectOp<K extends string> = { kind: K; bucket: string; key: string };
 
 export type Operation =
   | { kind: 'AdminRewrap' }
+  | { kind: 'AdminCreateUser' | 'AdminListUsers' }
+  | { kind: 'AdminDisableUser' | 'AdminEnableUser' | 'AdminDeleteUser'; accessKeyId: string }
+  | { kind: 'AdminAuditVerify' | 'AdminAuditList' | 'AdminErasureReport' | 'AdminHealth' }
+  | { kind: 'AdminScrub' }
   | { kind: 'ListBuckets' }
   | BucketOp<'CreateBucket'>
   | BucketOp<'HeadBucket'>
@@ -41,6 +45,14 @@ export type Operation =
   | (ObjectOp<'UploadPart' | 'UploadPartCopy'> & { uploadId: string; partNumber: string })
   | (ObjectOp<'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'> & { uploadId: string });
 
+/** Read-only administrative operations: GET /_admin/<path> with their own query parameters. */
+const ADMIN_READS = new Map([
+  ['audit/verify', 'AdminAuditVerify'],
+  ['audit', 'AdminAuditList'],
+  ['erasure-report', 'AdminErasureReport'],
+  ['health', 'AdminHealth'],
+] as const);
+
 /** Query parameters that select an S3 sub-resource; any not handled below is NotImplemented. */
 const SUBRESOURCES = [
   'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering',
@@ -64,6 +76,19 @@ export function parseOperation(method: string, address: Address, query: URLSearc
 
   if (bucket === '_admin') {
     if (key === 'rewrap' && method === 'POST' && none) return { kind: 'AdminRewrap' };
+    if (key === 'users' && none) {
+      if (method === 'POST') return { kind: 'AdminCreateUser' };
+      if (method === 'GET') return { kind: 'AdminListUsers' };
+    }
+    const user = /^users\/([A-Z0-9]{1,128})$/.exec(key ?? '')?.[1];
+    if (user && none) {
+      if (method === 'POST' && query.has('disable')) return { kind: 'AdminDisableUser', accessKeyId: user };
+      if (method === 'POST' && query.has('enable')) return { kind: 'AdminEnableUser', accessKeyId: user };
+      if (method === 'DELETE') return { kind: 'AdminDeleteUser', accessKeyId: user };
+    }
+    const observe = method === 'GET' && none && ADMIN_READS.get(key as never);
+    if (observe) return { kind: observe };
+    if (key === 'scrub' && method === 'POST' && none) return { kind: 'AdminScrub' };
   } else if (bucket === null) {
     if (method === 'GET' && none) return { kind: 'ListBuckets' };
   } else if (key === null) {

@@ -31,7 +31,12 @@ interface Expectation {
   algorithm: ChecksumAlgorithm | null;
   /** Base64 value from a header now, or from the trailer once the body has ended. */
   value: (() => Promise<string | undefined>) | null;
+  /** Checks, once the body has ended, that the trailing headers are exactly the one declared. */
+  trailersDeclared: (() => Promise<void>) | null;
 }
+
+const malformedTrailer = () =>
+  new S3Error('MalformedTrailerError', 'The request contained trailing data that was not well-formed or did not conform to our published schema.');
 
 function parseLength(value: string | null, header: string): number | null {
   if (value === null) return null;
@@ -70,14 +75,22 @@ function expectations(headers: Headers, payload: PayloadMode, trailers: Promise<
     value = async () => given;
   } else if (trailerName) {
     algorithm = checksumAlgorithmOf(trailerName);
-    if (!algorithm || !trailers) throw new S3Error('InvalidRequest', `Unsupported trailer ${trailerName}.`);
+    if (!algorithm || !trailers) throw new S3Error('InvalidRequest', 'The value specified in the x-amz-trailer header is not supported');
     value = async () => (await trailers)[trailerName];
   }
   const sdkAlgorithm = headers.get('x-amz-sdk-checksum-algorithm');
   if (sdkAlgorithm && algorithm && sdkAlgorithm.toUpperCase() !== algorithm) {
     throw new S3Error('InvalidRequest', 'Value for x-amz-sdk-checksum-algorithm header is invalid.');
   }
-  return { md5, sha256Hex: payload.kind === 'sha256' ? payload.hex.toLowerCase() : null, algorithm, value };
+  // S3 refuses a trailer x-amz-trailer did not name, and a named one that never came: a checksum the
+  // client sent is never dropped, nor one it promised silently missing.
+  const trailersDeclared = trailers
+    ? async () => {
+        const sent = Object.keys(await trailers);
+        if (sent.some((name) => name !== trailerName) || (trailerName && !sent.includes(trailerName))) throw malformedTrailer();
+      }
+    : null;
+  return { md5, sha256Hex: payload.kind === 'sha256' ? payload.hex.toLowerCase() : null, algorithm, value, trailersDeclared };
 }
 
 /**
@@ -86,9 +99,7 @@ function expectations(headers: Headers, payload: PayloadMode, trailers: Promise<
  */
 export function readUpload(request: Request, payload: PayloadMode, computeAlgorithm: ChecksumAlgorithm | null = null): UploadBody {
   const headers = request.headers;
-  // Chunks no larger than the body: an isolate serves many small uploads at once.
-  const chunkSize = Math.min(READ_SIZE, Number(headers.get('content-length')) || READ_SIZE);
-  let stream = request.body ? inLargeChunks(request.body, chunkSize) : new Blob([]).stream();
+  let stream = requestBody(request);
   let length: number | null;
   let trailers: Promise<Record<string, string>> | null = null;
   if (payload.kind === 'chunked') {
@@ -107,7 +118,7 @@ export function readUpload(request: Request, payload: PayloadMode, computeAlgori
 
 /** Bytes the service itself supplies (a copy's source), measured like an upload: MD5, length, a checksum. */
 export function internalUpload(stream: ReadableStream<Uint8Array>, length: number, algorithm: ChecksumAlgorithm | null): UploadBody {
-  return checkedStream(stream, length, { md5: null, sha256Hex: null, algorithm, value: null });
+  return checkedStream(stream, length, { md5: null, sha256Hex: null, algorithm, value: null, trailersDeclared: null });
 }
 
 /**
@@ -140,13 +151,12 @@ function checkedStream(source: ReadableStream<Uint8Array>, length: number | null
     if (sha256 && toHex(sha256.digest()) !== expected.sha256Hex) {
       throw new S3Error('XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
     }
+    await expected.trailersDeclared?.();
     let result: Checksum | null = null;
     if (checksum && expected.algorithm) {
       const computed = toBase64(checksum.digest());
       if (expected.value) {
-        const given = await expected.value();
-        if (given === undefined) throw new S3Error('InvalidRequest', `The ${expected.algorithm} trailer was declared but not sent.`);
-        if (given !== computed) {
+        if ((await expected.value()) !== computed) {
           throw new S3Error('BadDigest', `The ${expected.algorithm} you specified did not match the calculated checksum.`);
         }
       }
@@ -189,17 +199,78 @@ function checkedStream(source: ReadableStream<Uint8Array>, length: number | null
   return { stream, length, digests };
 }
 
-/** A small XML request body as text, checked like any upload; larger than `limit` bytes is refused. */
+/**
+ * A small XML request body as text, checked like any upload; larger than `limit` bytes is refused,
+ * and a body of unknown length is not buffered past it (the rest is left to discardUnread).
+ */
 export async function readUploadText(request: Request, payload: PayloadMode, limit = 1024 * 1024): Promise<string> {
+  const tooLarge = () => new S3Error('MalformedXML', 'The XML you provided was too large.');
   const body = readUpload(request, payload);
-  if (body.length !== null && body.length > limit) throw new S3Error('MalformedXML', 'The XML you provided was too large.');
-  let text: string;
+  if (body.length !== null && body.length > limit) throw tooLarge();
+  const reader = body.stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
   try {
-    text = await new Response(body.stream).text();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) break;
+      chunks.push(value);
+    }
   } catch (e) {
     throw await body.digests.then(() => e, (cause: unknown) => cause);
   }
+  if (size > limit) {
+    reader.cancel().catch(() => {});
+    throw tooLarge();
+  }
   await body.digests;
-  if (text.length > limit) throw new S3Error('MalformedXML', 'The XML you provided was too large.');
-  return text;
+  return new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
+}
+
+/** Bytes of an unread request body worth reading before an error answer (S3 clients see a reset otherwise). */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
+/** What is left of each request body readUpload took over, for discardUnread. */
+const unread = new WeakMap<Request, () => ReadableStreamDefaultReader<Uint8Array> | null>();
+
+/**
+ * The request body, read in large chunks. It is taken from the request only once read, so a handler
+ * that fails first leaves it whole; and a cancel (a failed check) leaves the rest for discardUnread.
+ */
+function requestBody(request: Request): ReadableStream<Uint8Array> {
+  const body = request.body;
+  if (!body) return new Blob([]).stream();
+  // Chunks no larger than the body: an isolate serves many small uploads at once.
+  const chunkSize = Math.min(READ_SIZE, Number(request.headers.get('content-length')) || READ_SIZE);
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  const open = () => (reader ??= inLargeChunks(body, chunkSize).getReader());
+  unread.set(request, () => reader ?? (body.locked ? null : body.getReader()));
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { value, done } = await open().read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+  });
+}
+
+/**
+ * Reads and drops what the handler left of the request body, so the client can finish sending and
+ * read the error answer instead of a connection reset; bodies past DISCARD_LIMIT are cut off.
+ */
+export async function discardUnread(request: Request): Promise<void> {
+  const reader = unread.get(request)?.() ?? (request.body && !request.body.locked ? request.body.getReader() : null);
+  if (!reader) return;
+  try {
+    for (let read = 0; read < DISCARD_LIMIT; ) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      read += value.length;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away, or the body failed: nothing more to read.
+  }
 }

@@ -1,6 +1,7 @@
 // SSE rules of the object service: which mode a write gets, how its data key is sealed, and who may
 // open it again. Data keys leave this module only as the stream keys of one request.
 import { FORMAT_VERSION, importKey } from '../crypto/format';
+import { type KeyAudit, NO_AUDIT } from '../audit/event';
 import {
   type KeyBinding,
   type ManifestPart,
@@ -14,10 +15,11 @@ import {
   unsealKey,
 } from '../crypto/keys';
 import { type Kms, KmsError } from '../kms/kms';
-import { S3Error } from '../s3/errors';
+import { S3Error, type S3ErrorCode } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
 import type { BucketKeyStore } from '../storage/bucket-keys';
-import type { BucketEncryption, ObjectSealing } from '../storage/metadata';
+import type { BucketKeyRecord } from '../storage/bucket-keys';
+import type { BucketEncryption, BucketRecord, ObjectSealing } from '../storage/metadata';
 import { type KeyCache, cacheId } from './key-cache';
 
 /** An object's (or upload's) data key with its binding; parts derive their own stream keys from it. */
@@ -74,24 +76,28 @@ function binding(mode: ObjectSealing['sseMode'], bucket: string, key: string): K
   return { mode, bucket, key };
 }
 
-/** KMS failures as the S3 errors AWS gives for them; nothing has been stored when these are thrown. */
+/**
+ * KMS failures as the S3 errors AWS gives for them; nothing has been stored when these are thrown.
+ * Answers carry AWS's generic messages: what the KMS said (key ARNs, account ids, its answer bodies)
+ * is only the error's cause, which the endpoint logs with the request id.
+ */
 export function kmsFailure(e: unknown): never {
   if (!(e instanceof KmsError)) throw e;
-  console.error('kms', e.kind, e.message);
+  const answer = (code: S3ErrorCode, message: string) => Object.assign(new S3Error(code, message), { cause: `kms ${e.kind}: ${e.message}` });
   switch (e.kind) {
     case 'key-not-found':
-      throw new S3Error('KMS.NotFoundException', `The KMS key was not found: ${e.message}`);
+      throw answer('KMS.NotFoundException', 'The specified KMS key does not exist.');
     case 'key-disabled':
-      throw new S3Error('KMS.DisabledException', `The KMS key is disabled or pending deletion: ${e.message}`);
+      throw answer('KMS.DisabledException', 'The specified KMS key is disabled or pending deletion.');
     case 'access-denied':
-      throw new S3Error('AccessDenied', 'The KMS refused this service access to the key.');
+      throw answer('AccessDenied', 'The KMS refused this service access to the key.');
     case 'unavailable':
-      throw new S3Error('ServiceUnavailable', 'The KMS is unavailable; nothing was written. Please retry.');
+      throw answer('ServiceUnavailable', 'The KMS is unavailable; nothing was written. Please retry.');
     case 'not-authentic':
-      throw new S3Error('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');
+      throw answer('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');
     case 'not-configured':
     case 'rejected':
-      throw new S3Error('InternalError', `Server-side encryption is misconfigured: ${e.message}.`);
+      throw answer('InternalError', 'Server-side encryption is misconfigured; the service log has the details.');
   }
 }
 
@@ -127,16 +133,22 @@ function damagedKeyMaterial(): S3Error {
 const bucketKeyBinding = (bucket: string): KeyBinding => ({ mode: 'SSE-KMS', bucket, key: '' });
 
 export class Encryption {
-  /** `kms` is resolved per request, so a missing master key fails requests clearly, never silently. */
+  private readonly currentBucketKeys: CurrentBucketKeys;
+
+  /** `kms` is resolved when first needed, so a missing master key fails requests clearly, never silently. */
   constructor(
     private readonly kms: () => Kms,
     private readonly bucketKeys: BucketKeyStore,
     private readonly cache: KeyCache,
-  ) {}
+    private readonly audit: KeyAudit = NO_AUDIT,
+  ) {
+    this.currentBucketKeys = new CurrentBucketKeys(cache.ttlMs);
+  }
 
-  /** Seals a new data key for an object about to be written, as `sse` and the bucket default ask. */
-  async seal(sse: SseRequest, bucketDefault: BucketEncryption | null, bucket: string, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
-    const target = resolve(sse, bucketDefault);
+  /** Seals a new data key for an object about to be written, as `sse` and the bucket's default ask. */
+  async seal(sse: SseRequest, bucketRecord: BucketRecord, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
+    const bucket = bucketRecord.name;
+    const target = resolve(sse, bucketRecord.encryption);
     if (target.mode === 'SSE-C') return this.sealForCustomer(randomKey(), target.key, bucket, key);
     const b = binding(target.mode, bucket, key);
     const context = target.mode === 'SSE-KMS' ? target.context : null;
@@ -144,8 +156,9 @@ export class Encryption {
       const kms = this.kms();
       const keyId = (target.mode === 'SSE-KMS' && target.keyId) || kms.defaultKeyId;
       // A client context binds through the KMS, one call per object: bucket keys are used without one.
-      if (target.mode === 'SSE-KMS' && target.bucketKey && !context) return await this.sealUnderBucketKey(kms, keyId, bucket, key);
+      if (target.mode === 'SSE-KMS' && target.bucketKey && !context) return await this.sealUnderBucketKey(kms, keyId, bucketRecord, key);
       const generated = await kms.generateDataKey(keyId, b, context ?? undefined);
+      this.audit.record({ action: 'seal', mode: target.mode, bucket, key, kmsKeyId: generated.keyId, outcome: 'ok' });
       return { sealing: kmsSealing(target.mode, generated.keyId, generated.sealed, context), objectKey: { dataKey: generated.plaintext, aad: bindingBytes(b) } };
     } catch (e) {
       return kmsFailure(e);
@@ -198,27 +211,34 @@ export class Encryption {
       throw new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
     }
     const fingerprint = await ssecKeyFingerprint(sse.key, sealing.ssecSalt!);
-    if (!timingSafeEqual(fingerprint, sealing.ssecFingerprint!)) throw new S3Error('AccessDenied', 'Access Denied');
+    if (!timingSafeEqual(fingerprint, sealing.ssecFingerprint!)) {
+      this.audit.record({ action: 'ssec-key-mismatch', mode: 'SSE-C', bucket: null, key: null, kmsKeyId: null, outcome: 'denied' });
+      throw new S3Error('AccessDenied', 'Access Denied');
+    }
   }
 
   /** The data key of a stored object or upload, after `authorize`. */
   async open(sealing: ObjectSealing, sse: SseRequest, bucket: string, key: string): Promise<ObjectKey> {
     await this.authorize(sealing, sse);
     const b = binding(sealing.sseMode, bucket, key);
+    let loaded = false;
     try {
       let dataKey: Uint8Array;
       if (sealing.sseMode === 'SSE-C' && sse.mode === 'SSE-C') {
         dataKey = await unsealKey(await deriveKek(sse.key, SSE_C_LABEL, bindingBytes(b)), sealing.sealedKey, b);
       } else if (sealing.bucketKeyId) {
-        dataKey = await unsealKey(await this.openBucketKey(sealing.bucketKeyId, bucket), sealing.sealedKey, b);
+        dataKey = await unsealKey(await this.openBucketKey(sealing.bucketKeyId, bucket, () => (loaded = true)), sealing.sealedKey, b);
       } else {
         const id = await cacheId('object', sealing.kekId!, sealing.sealedKey, bindingBytes(b), JSON.stringify(sealing.kmsContext));
-        dataKey = await this.cache.get(id, () => this.kms().decryptDataKey(sealing.kekId!, sealing.sealedKey, b, sealing.kmsContext ?? undefined));
+        dataKey = await this.cache.get(id, () => ((loaded = true), this.kms().decryptDataKey(sealing.kekId!, sealing.sealedKey, b, sealing.kmsContext ?? undefined)));
       }
+      const cached = sealing.sseMode === 'SSE-C' ? {} : { cached: !loaded };
+      this.audit.record({ action: 'unseal', mode: sealing.sseMode, bucket, key, kmsKeyId: sealing.kekId, outcome: 'ok', ...cached });
       return { dataKey, aad: bindingBytes(b) };
     } catch (e) {
       if (e instanceof KmsError) return kmsFailure(e);
       console.error('sealed key does not open', bucket);
+      this.audit.record({ action: 'unseal-failed', mode: sealing.sseMode, bucket, key, kmsKeyId: sealing.kekId, outcome: 'not-authentic' });
       throw damagedKeyMaterial();
     }
   }
@@ -232,6 +252,7 @@ export class Encryption {
     try {
       const kms = this.kms();
       const generated = await kms.generateDataKey(kms.defaultKeyId, b);
+      this.audit.record({ action: 'seal', mode: 'SSE-C', bucket, key, kmsKeyId: generated.keyId, outcome: 'ok', detail: 'parts manifest key' });
       return { manifestKekId: generated.keyId, manifestSealedKey: generated.sealed, manifestKey: await sealKey(generated.plaintext, await manifestKey(objectKey), b) };
     } catch (e) {
       return kmsFailure(e);
@@ -254,8 +275,11 @@ export class Encryption {
       return kmsFailure(e);
     }
     try {
-      return await unsealKey(sealer, upload.manifestKey, b);
+      const opened = await unsealKey(sealer, upload.manifestKey, b);
+      this.audit.record({ action: 'unseal', mode: 'SSE-C', bucket, key, kmsKeyId: upload.manifestKekId, outcome: 'ok', detail: 'parts manifest key' });
+      return opened;
     } catch {
+      this.audit.record({ action: 'unseal-failed', mode: 'SSE-C', bucket, key, kmsKeyId: upload.manifestKekId, outcome: 'not-authentic', detail: 'parts manifest key' });
       throw damagedKeyMaterial();
     }
   }
@@ -272,9 +296,10 @@ export class Encryption {
   }
 
   /** A new object data key sealed under the bucket's current bucket key for `keyId` (made if none). */
-  private async sealUnderBucketKey(kms: Kms, keyId: string, bucket: string, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
+  private async sealUnderBucketKey(kms: Kms, keyId: string, target: BucketRecord, key: string): Promise<{ sealing: ObjectSealing; objectKey: ObjectKey }> {
+    const bucket = target.name;
     const now = Date.now();
-    let current = await this.bucketKeys.current(bucket, keyId, now - BUCKET_KEY_PERIOD_MS);
+    let current = this.currentBucketKeys.get(target, keyId, now) ?? (await this.bucketKeys.current(bucket, keyId, now - BUCKET_KEY_PERIOD_MS));
     let plaintext: Uint8Array;
     if (current) {
       plaintext = await this.openBucketKey(current.id, bucket);
@@ -285,18 +310,21 @@ export class Encryption {
       plaintext = generated.plaintext;
       this.cache.set(await cacheId('bucket-key', current.id), plaintext);
     }
+    this.currentBucketKeys.set(target, current, now);
     const b = binding('SSE-KMS', bucket, key);
     const dataKey = randomKey();
     const sealing: ObjectSealing = {
       ...kmsSealing('SSE-KMS', current.kekId, await sealKey(plaintext, dataKey, b), null),
       bucketKeyId: current.id,
     };
+    this.audit.record({ action: 'seal', mode: 'SSE-KMS', bucket, key, kmsKeyId: current.kekId, outcome: 'ok', detail: 'bucket key' });
     return { sealing, objectKey: { dataKey, aad: bindingBytes(b) } };
   }
 
   /** A bucket key's plaintext, from the isolate's cache or the KMS. */
-  private async openBucketKey(id: string, bucket: string): Promise<Uint8Array> {
+  private async openBucketKey(id: string, bucket: string, onLoad?: () => void): Promise<Uint8Array> {
     return this.cache.get(await cacheId('bucket-key', id), async () => {
+      onLoad?.();
       const row = await this.bucketKeys.get(id);
       if (!row || row.bucket !== bucket) throw new KmsError('not-authentic', `bucket key ${id} is missing or belongs to another bucket`);
       return this.kms().decryptDataKey(row.kekId, row.sealedKey, bucketKeyBinding(bucket));
@@ -317,6 +345,7 @@ export class Encryption {
       kmsContext: null,
       bucketKeyId: null,
     };
+    this.audit.record({ action: 'seal', mode: 'SSE-C', bucket, key, kmsKeyId: null, outcome: 'ok' });
     return { sealing, objectKey: { dataKey, aad: bindingBytes(b) } };
   }
 }
@@ -324,3 +353,37 @@ export class Encryption {
 function kmsSealing(mode: 'SSE-S3' | 'SSE-KMS', kekId: string, sealedKey: Uint8Array, kmsContext: Record<string, string> | null): ObjectSealing {
   return { sseMode: mode, formatVersion: FORMAT_VERSION, kekId, sealedKey, ssecSalt: null, ssecFingerprint: null, kmsContext, bucketKeyId: null };
 }
+
+/**
+ * The bucket key each (bucket, KMS key) seals new objects under, remembered by the isolate for up to
+ * `ttlMs` (the key cache's lifetime) so a PUT does not look it up in D1 each time. Keyed by the
+ * bucket's creation time as well: a bucket deleted (which forgets its bucket keys) and created again
+ * is another bucket, so an entry of the old one is never used for it. A stale entry can only mean a
+ * bucket key older than another isolate's newest (still within its period: either seals correctly),
+ * or, after a re-wrap, an object row naming the bucket key's previous KMS key as its kek_id for up to
+ * `ttlMs` (the bucket key itself, read from D1 when opened, is what opens the object).
+ */
+class CurrentBucketKeys {
+  private readonly entries = new Map<string, { record: BucketKeyRecord; until: number }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  get(bucket: BucketRecord, keyId: string, now: number): BucketKeyRecord | null {
+    const id = JSON.stringify([bucket.name, bucket.createdAt, keyId]);
+    const hit = this.entries.get(id);
+    if (hit && hit.until > now) return hit.record;
+    this.entries.delete(id);
+    return null;
+  }
+
+  set(bucket: BucketRecord, record: BucketKeyRecord, now: number): void {
+    if (this.ttlMs <= 0) return;
+    const id = JSON.stringify([bucket.name, bucket.createdAt, record.keyId]);
+    this.entries.delete(id);
+    // Never past the bucket key's own period, after which writes take a new one.
+    this.entries.set(id, { record, until: Math.min(now + this.ttlMs, record.createdAt + BUCKET_KEY_PERIOD_MS) });
+    while (this.entries.size > MAX_CURRENT_BUCKET_KEYS) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+const MAX_CURRENT_BUCKET_KEYS = 1000;

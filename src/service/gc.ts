@@ -13,7 +13,7 @@ export const TRASH_GRACE_MS = 15 * 60 * 1000;
 /** How long a completed upload is remembered, so that a retried CompleteMultipartUpload gets the same answer. */
 export const COMPLETED_UPLOAD_MEMORY_MS = 24 * 3600 * 1000;
 const PAGE = 1000;
-const SWEEP_CURSOR = 'orphan-sweep-cursor';
+export const SWEEP_CURSOR = 'orphan-sweep-cursor';
 
 export interface GcReport {
   deleted: number;

@@ -29,6 +29,19 @@ describe('KeyCache', () => {
     expect(loads).toBe(4);
   });
 
+  it('purges expired keys on access, those of other ids included', async () => {
+    const cache = new KeyCache({ ttlMs: 1000, maxEntries: 10 });
+    const load = async () => key;
+    for (const id of ['a', 'b', 'c']) await cache.get(id, load, 0);
+    await cache.get('d', load, 500);
+    expect(cache.size).toBe(4);
+    await cache.get('d', load, 1200); // a, b, c expired at 1000; d lives until 1500
+    expect(cache.size).toBe(1);
+    cache.set('e', key, 1300);
+    await cache.get('e', load, 2400); // swept again at 2200 at the latest: d gone, e expired on access
+    expect(cache.size).toBe(1);
+  });
+
   it('is off with a TTL of 0', async () => {
     const cache = new KeyCache({ ttlMs: 0, maxEntries: 10 });
     let loads = 0;

@@ -10,12 +10,35 @@ export interface KeyCacheOptions {
 
 export class KeyCache {
   private readonly entries = new Map<string, { key: Uint8Array; expires: number }>();
+  /** When the next sweep of expired entries is due: at most one per TTL, on some access. */
+  private nextSweep = 0;
 
   constructor(private readonly options: KeyCacheOptions) {}
+
+  /** How long entries live (0: the cache is off). */
+  get ttlMs(): number {
+    return this.options.ttlMs;
+  }
+
+  /** Entries cached now (expired ones may linger until the next sweep). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * Drops expired keys, so plaintext key material does not outlive its TTL in memory. Workers have
+   * no timers between requests: the sweep runs on access, at most once per TTL.
+   */
+  private sweep(now: number): void {
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + this.options.ttlMs;
+    for (const [id, entry] of this.entries) if (entry.expires <= now) this.entries.delete(id);
+  }
 
   /** Caches a key just made (a new bucket key), so its first uses need no KMS call. */
   set(id: string, key: Uint8Array, now = Date.now()): void {
     if (this.options.ttlMs <= 0) return;
+    this.sweep(now);
     this.entries.delete(id);
     this.entries.set(id, { key, expires: now + this.options.ttlMs });
     while (this.entries.size > this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
@@ -24,8 +47,10 @@ export class KeyCache {
   /** The cached value for `id`, or what `load` gives (then cached). */
   async get(id: string, load: () => Promise<Uint8Array>, now = Date.now()): Promise<Uint8Array> {
     if (this.options.ttlMs <= 0) return load();
+    this.sweep(now);
     const hit = this.entries.get(id);
-    if (hit && hit.expires > now) {
+    if (hit && hit.expires <= now) this.entries.delete(id);
+    else if (hit) {
       // Re-insert to keep Map order least-recently-used first.
       this.entries.delete(id);
       this.entries.set(id, hit);

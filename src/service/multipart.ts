@@ -45,7 +45,7 @@ export class MultipartService {
   ): Promise<UploadRecord> {
     const found = await this.meta.getBucket(bucket);
     if (!found) throw noSuchBucket(bucket);
-    const { sealing, objectKey } = await this.encryption.seal(input.sse, found.encryption, bucket, key);
+    const { sealing, objectKey } = await this.encryption.seal(input.sse, found, key);
     const manifest = sealing.sseMode === 'SSE-C' ? await this.encryption.sealManifestKey(objectKey, bucket, key) : null;
     const upload: UploadRecord = {
       uploadId: crypto.randomUUID().replace(/-/g, ''),
@@ -87,7 +87,7 @@ export class MultipartService {
       partNumber,
       blobId,
       size: digests.size,
-      etag: `"${toHex(upload.sseMode === 'SSE-C' ? crypto.getRandomValues(new Uint8Array(16)) : digests.md5)}"`,
+      etag: `"${toHex(upload.sseMode === 'SSE-S3' ? digests.md5 : crypto.getRandomValues(new Uint8Array(16)))}"`,
       checksumValue: digests.checksum?.value ?? null,
       lastModified: Date.now(),
       salt,

@@ -9,6 +9,7 @@ import type { BlobStore } from '../storage/blobs';
 import type { BucketEncryption, BucketRecord, MetadataStore, ObjectHeaders, ObjectRecord, StoredObject, WriteCondition } from '../storage/metadata';
 import { type ByteRange, type Segment, damaged, readSegments, storageFailure, writeEncrypted } from './blob-io';
 import { type Encryption, type ObjectKey, streamKey } from './encryption';
+import { prefixEnd } from './key-range';
 
 export interface PutInput {
   body: UploadBody;
@@ -124,9 +125,9 @@ export class ObjectService {
       const found = await this.meta.getObject(bucket, key);
       const current = found.bucketExists ? found.value : null;
       if (condition.ifMatch !== undefined && !current) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
-      if ((condition.ifNoneMatch && current) || (condition.ifMatch !== undefined && current?.etag !== condition.ifMatch)) throw preconditionFailed();
+      if ((condition.ifNoneMatch && current) || (condition.ifMatch !== undefined && condition.ifMatch !== '*' && current?.etag !== condition.ifMatch)) throw preconditionFailed();
     }
-    const { sealing, objectKey } = await this.encryption.seal(input.sse, found.encryption, bucket, key);
+    const { sealing, objectKey } = await this.encryption.seal(input.sse, found, key);
     const { blobId, digests } = await writeEncrypted(this.blobs, this.meta, input.body, await streamKey(objectKey, null));
     const record: ObjectRecord = {
       bucket,
@@ -134,8 +135,8 @@ export class ObjectService {
       blobId,
       partsCount: null,
       size: digests.size,
-      // SSE-C ETags are not the MD5 of the plaintext (as in AWS): it would reveal something of it.
-      etag: `"${toHex(sealing.sseMode === 'SSE-C' ? crypto.getRandomValues(new Uint8Array(16)) : digests.md5)}"`,
+      // SSE-KMS and SSE-C ETags are not the MD5 of the plaintext (as in AWS): it would reveal something of it.
+      etag: `"${toHex(sealing.sseMode === 'SSE-S3' ? digests.md5 : crypto.getRandomValues(new Uint8Array(16)))}"`,
       lastModified: Date.now(),
       ...input.headers,
       userMetadata: input.userMetadata,
@@ -202,6 +203,7 @@ export class ObjectService {
   async list(bucket: string, q: { prefix: string; delimiter: string; after: string | null; maxKeys: number }): Promise<ListPage> {
     await this.requireBucket(bucket);
     const page: ListPage = { objects: [], commonPrefixes: [], isTruncated: false, lastReturned: null };
+    if (q.maxKeys === 0) return page; // S3: an empty, untruncated page
     const bounds = { from: q.prefix || undefined, after: q.after || undefined, before: q.prefix ? prefixEnd(q.prefix) : undefined };
     const batch = Math.min(1000, q.maxKeys + 1);
     let rolledUp: string | null = null;
@@ -231,8 +233,10 @@ export class ObjectService {
       if (rows.length < batch) return page;
       const last = rows.at(-1)!.key;
       // Continue after the last row, or past the whole common prefix it belongs to.
-      if (rolledUp !== null && last.startsWith(rolledUp)) bounds.from = prefixEnd(rolledUp);
-      else bounds.after = last;
+      if (rolledUp !== null && last.startsWith(rolledUp)) {
+        bounds.from = prefixEnd(rolledUp);
+        if (bounds.from === undefined) return page; // no key sorts after this common prefix
+      } else bounds.after = last;
     }
   }
 }
@@ -246,11 +250,4 @@ const preconditionFailed = () => new S3Error('PreconditionFailed', 'At least one
 
 export function noSuchBucket(bucket: string): S3Error {
   return new S3Error('NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket });
-}
-
-/** The smallest string greater than every string that starts with `prefix`, in code point order. */
-function prefixEnd(prefix: string): string {
-  const chars = [...prefix];
-  const last = chars.pop()!.codePointAt(0)!;
-  return chars.join('') + String.fromCodePoint(last + 1);
 }

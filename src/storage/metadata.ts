@@ -154,6 +154,9 @@ const toBucket = (r: BucketRow): BucketRecord => ({
   encryption: r.encryption === null ? null : (JSON.parse(r.encryption) as BucketEncryption),
 });
 
+/** Rows whose key material the KMS sealed itself (not a bucket key, not an SSE-C key). */
+const KMS_SEALED = "sse_mode IN ('SSE-S3', 'SSE-KMS') AND bucket_key_id IS NULL";
+
 /** D1 hands BLOB columns back as ArrayBuffer or as an array of numbers, depending on the runtime. */
 export function bytes(v: ArrayBuffer | number[] | null): Uint8Array | null {
   if (v === null) return null;
@@ -306,26 +309,27 @@ export class MetadataStore {
       statements.unshift(guard(this.db, 'NOT EXISTS (SELECT 1 FROM objects WHERE bucket = ?1 AND key = ?2)', record.bucket, record.key));
     }
     if (condition.ifMatch !== undefined) {
-      statements.unshift(guard(this.db, 'EXISTS (SELECT 1 FROM objects WHERE bucket = ?1 AND key = ?2 AND etag = ?3)', record.bucket, record.key, condition.ifMatch));
+      statements.unshift(guard(this.db, "EXISTS (SELECT 1 FROM objects WHERE bucket = ?1 AND key = ?2 AND (?3 = '*' OR etag = ?3))", record.bucket, record.key, condition.ifMatch));
     }
     return runGuarded(this.db, statements);
   }
 
   /**
    * Rows sealed by the KMS itself (not under a bucket key or an SSE-C key), bucket keys first, then
-   * uploads, then objects, each in a stable order, after `cursor`.
+   * uploads, then objects, then access keys' secrets, each in a stable order, after `cursor`.
    */
   async kmsSealedRows(cursor: string | null, limit: number): Promise<KmsSealedRow[]> {
     const [rank, position] = cursor ? (JSON.parse(cursor) as [number, string]) : [-1, ''];
-    const kmsModes = "sse_mode IN ('SSE-S3', 'SSE-KMS') AND bucket_key_id IS NULL";
     const { results } = await this.db
       .prepare(
         `SELECT * FROM (
            SELECT 0 AS rank, id AS position, 'bucket_keys' AS tbl, id, bucket, '' AS key, 'SSE-KMS' AS sse_mode, key_id, kek_id, sealed_key, NULL AS kms_context FROM bucket_keys
            UNION ALL
-           SELECT 1, upload_id, 'uploads', upload_id, bucket, key, sse_mode, NULL, kek_id, sealed_key, kms_context FROM uploads WHERE ${kmsModes}
+           SELECT 1, upload_id, 'uploads', upload_id, bucket, key, sse_mode, NULL, kek_id, sealed_key, kms_context FROM uploads WHERE ${KMS_SEALED}
            UNION ALL
-           SELECT 2, bucket || char(0) || key, 'objects', '', bucket, key, sse_mode, NULL, kek_id, sealed_key, kms_context FROM objects WHERE ${kmsModes}
+           SELECT 2, bucket || char(0) || key, 'objects', '', bucket, key, sse_mode, NULL, kek_id, sealed_key, kms_context FROM objects WHERE ${KMS_SEALED}
+           UNION ALL
+           SELECT 3, access_key_id, 'users', access_key_id, '', '', 'SSE-KMS', NULL, kek_id, sealed_secret, NULL FROM users
          ) WHERE (rank, position) > (?1, ?2) ORDER BY rank, position LIMIT ?3`,
       )
       .bind(rank, position, limit)
@@ -354,6 +358,15 @@ export class MetadataStore {
       sealedKey: bytes(r.sealed_key)!,
       kmsContext: r.kms_context === null ? null : (JSON.parse(r.kms_context) as Record<string, string>),
     }));
+  }
+
+  /** How many rows kmsSealedRows walks through from the start. */
+  async countKmsSealedRows(): Promise<number> {
+    const count = (table: string, where = '') => `(SELECT count(*) FROM ${table} ${where})`;
+    const row = await this.db
+      .prepare(`SELECT ${count('bucket_keys')} + ${count('uploads', `WHERE ${KMS_SEALED}`)} + ${count('objects', `WHERE ${KMS_SEALED}`)} + ${count('users')} AS n`)
+      .first<{ n: number }>();
+    return row!.n;
   }
 
   /** Re-seals an object or upload row in place if its sealed key is still `row.sealedKey`. */
@@ -472,6 +485,7 @@ export function blobReferenced(id: string): string {
 /** Conditions of a conditional write: If-None-Match: * and If-Match: "etag". */
 export interface WriteCondition {
   ifNoneMatch?: boolean;
+  /** A quoted ETag, or '*': any current version. */
   ifMatch?: string;
 }
 
@@ -543,10 +557,10 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
 
 /** A row whose key material the KMS sealed: an object, an upload in progress or a bucket key. */
 export interface KmsSealedRow {
-  table: 'objects' | 'uploads' | 'bucket_keys';
+  table: 'objects' | 'uploads' | 'bucket_keys' | 'users';
   /** Opaque position of this row in the re-wrap order. */
   cursor: string;
-  /** Upload id or bucket key id ('' for objects). */
+  /** Upload id, bucket key id or access key id ('' for objects). */
   id: string;
   bucket: string;
   /** Object key ('' for a bucket key). */

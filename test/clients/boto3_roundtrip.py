@@ -6,9 +6,11 @@ step; exits non-zero (with a traceback) on the first failure.
 import hashlib
 import os
 import sys
+import urllib.error
 import urllib.request
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 endpoint, access_key, secret_key, workdir = sys.argv[1:5]
@@ -44,6 +46,7 @@ assert put["ETag"] == '"%s"' % hashlib.md5(body).hexdigest(), put
 assert put["ServerSideEncryption"] == "AES256"
 got = s3.get_object(Bucket=bucket, Key="docs/a.bin")
 assert got["Body"].read() == body and got["Metadata"] == {"colour": "blue"}
+assert "ContentEncoding" not in got, got  # stored without one: none reported
 assert s3.get_object(Bucket=bucket, Key="docs/a.bin", Range="bytes=10-19")["Body"].read() == body[10:20]
 step("put_object/get_object/range")
 
@@ -73,7 +76,25 @@ assert s3.get_object(Bucket=bucket, Key="copy.bin")["Body"].read() == body
 step("copy_object")
 
 url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "docs/a.bin"}, ExpiresIn=60)
+assert "AWSAccessKeyId=" in url, url  # boto3's default presigner signs with SigV2
 assert urllib.request.urlopen(url).read() == body
+# SigV2 is accepted only for presigned GET/HEAD (ALLOW_SIGV2_HEADERS unset): not for PUT, not in headers.
+put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "docs/a.bin"}, ExpiresIn=60)
+try:
+    urllib.request.urlopen(urllib.request.Request(put_url, data=b"replaced", method="PUT"))
+    raise AssertionError("presigned SigV2 PUT accepted")
+except urllib.error.HTTPError as e:
+    assert e.code == 400 and b"<Code>InvalidRequest</Code>" in e.read()
+v2_headers = boto3.client(
+    "s3",
+    endpoint_url=endpoint,
+    region_name="us-east-1",
+    aws_access_key_id=access_key,
+    aws_secret_access_key=secret_key,
+    config=Config(signature_version="s3", retries={"max_attempts": 1}),
+)
+expect_error("InvalidRequest", v2_headers.get_object, Bucket=bucket, Key="docs/a.bin")
+assert s3.get_object(Bucket=bucket, Key="docs/a.bin")["Body"].read() == body
 step("presigned url")
 
 keys = sorted(o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, PaginationConfig={"PageSize": 2}) for o in page.get("Contents", []))

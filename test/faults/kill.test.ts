@@ -49,7 +49,7 @@ interface Running {
 /** Starts the service on the persisted state, talking to workerd directly (no front to survive it). */
 async function start(): Promise<Running> {
   const before = workerdPids();
-  const svc = await startService({ FAULT_INJECTION: 'on' }, { persist: dir });
+  const svc = await startService({ FAULT_INJECTION: 'on' }, { persistTo: dir });
   const pid = workerdPids().find((p) => !before.includes(p));
   if (!pid) throw new Error('no workerd process found for the service');
   figures.restarts++;

@@ -10,6 +10,7 @@ import { startFront } from '../../scripts/front.mjs';
 import { migrationStatements } from '../../scripts/local-worker.mjs';
 import { type ExternalBackend, externalEnv } from '../kms/fixtures';
 import { ROOT, WORKER_BUNDLE } from './paths';
+import { inTempDir } from './temp';
 
 export const ACCESS_KEY_ID = 'EDGESSETESTKEY000001';
 export const SECRET_ACCESS_KEY = 'edge-sse-test-secret-key-0000000000000000';
@@ -37,6 +38,8 @@ export interface Service {
   /** The development KMS behind the service, when started with `kms`. */
   devKms: DevKms | null;
   r2: Awaited<ReturnType<Miniflare['getR2Bucket']>>;
+  /** The AUDIT bucket: segments of the audit log of key use. */
+  audit: Awaited<ReturnType<Miniflare['getR2Bucket']>>;
   db: Awaited<ReturnType<Miniflare['getD1Database']>>;
   /** Runs the scheduled garbage collector as if the clock read `at` (ms since epoch). */
   collectGarbage(at: number): Promise<void>;
@@ -48,24 +51,32 @@ export interface ServiceOptions {
   https?: boolean;
   /** Use this external KMS backend of a development KMS (started and stopped with the service). */
   kms?: { backend: ExternalBackend; devKms?: DevKmsOptions };
-  /** Keep R2 and D1 in this directory, so a service started again on it finds them (the schema is applied once). */
-  persist?: string;
+  /** Collects the worker's console output here, one message per console call. */
+  logs?: string[];
+  /** Persist R2 and D1 under this state root as `wrangler dev` does under .wrangler/state/v3 (same bucket name and database id). */
+  persistTo?: string;
 }
 
-export async function startService(bindings: Record<string, string> = {}, { https = false, kms, persist }: ServiceOptions = {}): Promise<Service> {
+export async function startService(bindings: Record<string, string> = {}, { https = false, kms, logs, persistTo }: ServiceOptions = {}): Promise<Service> {
   const devKms = kms ? await startDevKms(kms.devKms) : null;
   // The mtls_certificates binding (KES) and outbound fetches (AWS, Vault) trust the dev CA.
   const network = (tlsOptions: object) => ({ network: { allow: ['local'], tlsOptions } });
   const trust = devKms && { trustedCertificates: [devKms.ca] };
-  const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(`${ROOT}wrangler.toml`, 'utf8'))![1];
-  const mf = new Miniflare({
+  const wranglerToml = readFileSync(`${ROOT}wrangler.toml`, 'utf8');
+  const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(wranglerToml)![1];
+  const persisted = persistTo && {
+    r2Buckets: Object.fromEntries([...wranglerToml.matchAll(/\[\[r2_buckets\]\]\s*binding\s*=\s*"([^"]+)"\s*bucket_name\s*=\s*"([^"]+)"/g)].map((m) => [m[1], m[2]])),
+    d1Databases: { DB: /database_id\s*=\s*"([^"]+)"/.exec(wranglerToml)![1] },
+    defaultPersistRoot: persistTo,
+  };
+  const { value: mf, dir } = inTempDir('miniflare', () => new Miniflare({
     modules: true,
     scriptPath: WORKER_BUNDLE,
     compatibilityDate,
     compatibilityFlags: ['nodejs_compat'],
-    r2Buckets: ['BLOBS'],
+    r2Buckets: ['BLOBS', 'AUDIT'],
     d1Databases: ['DB'],
-    ...(persist ? { r2Persist: `${persist}/r2`, d1Persist: `${persist}/d1` } : {}),
+    ...persisted,
     bindings: {
       CREDENTIALS: `${ACCESS_KEY_ID}:${SECRET_ACCESS_KEY}`,
       REGION,
@@ -84,10 +95,16 @@ export async function startService(bindings: Record<string, string> = {}, { http
     host: '127.0.0.1',
     port: 0,
     https,
-  });
+    // The access log and metric lines (one each per request) are kept out of the test output.
+    handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
+      logs?.push(message);
+      if (!/^\{"type":"(access|metric)"/.test(message)) (level === 'error' || level === 'warn' ? console.error : console.log)(message);
+    },
+  }));
   const url = await mf.ready;
   const db = await mf.getD1Database('DB');
-  const migrated = persist && (await db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'buckets'").first());
+  // A service started again on persisted state finds the schema applied already.
+  const migrated = persistTo && (await db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'buckets'").first());
   if (!migrated) await db.batch(migrationStatements().map((s) => db.prepare(s)));
   const front = https ? null : await startFront(url.origin);
   const endpoint = front?.origin ?? url.origin;
@@ -98,6 +115,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
     client,
     devKms,
     r2: await mf.getR2Bucket('BLOBS'),
+    audit: await mf.getR2Bucket('AUDIT'),
     db,
     async collectGarbage(at: number) {
       const worker = await mf.getWorker();
@@ -107,6 +125,7 @@ export async function startService(bindings: Record<string, string> = {}, { http
       client.destroy();
       await front?.close();
       await mf.dispose();
+      dir.remove();
       await devKms?.close();
     },
   };

@@ -51,6 +51,17 @@ describe('kmsFromEnv', () => {
     expect(notConfigured(externalEnv('kes', devKms))).toMatch(/KMS_MTLS/);
   });
 
+  it('refuses a KMS_ENDPOINT over plain http unless it is a loopback address', () => {
+    const vault = (KMS_ENDPOINT: string) => ({ ...externalEnv('vault', devKms), KMS_ENDPOINT });
+    expect(notConfigured(vault('http://kms.example.com:8200'))).toMatch(/KMS_ENDPOINT must use https/);
+    expect(notConfigured(vault('http://10.0.0.5:8200'))).toMatch(/KMS_ENDPOINT must use https/);
+    expect(notConfigured({ ...externalEnv('aws', devKms), KMS_ENDPOINT: 'http://kms.us-east-1.amazonaws.com' })).toMatch(/KMS_ENDPOINT must use https/);
+    expect(notConfigured(vault('kms.example.com'))).toMatch(/KMS_ENDPOINT is not a URL/);
+    for (const loopback of ['http://127.0.0.1:8200', 'http://localhost:8200', 'http://[::1]:8200', 'https://kms.example.com']) {
+      expect(kmsFromEnv(vault(loopback), devKms.fetcher())).toBeInstanceOf(VaultKms);
+    }
+  });
+
   it('points the AWS backend at the region endpoint unless KMS_ENDPOINT says otherwise', async () => {
     const seen: string[] = [];
     const kms = kmsFromEnv({ ...externalEnv('aws', devKms), KMS_ENDPOINT: '', KMS_ATTEMPTS: '1' }, async (request) => {

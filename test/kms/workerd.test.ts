@@ -7,10 +7,12 @@ import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevKms, startDevKms } from '../../dev-kms/server.mjs';
 import { ROOT } from '../helpers/paths';
+import { type TempDir, inTempDir } from '../helpers/temp';
 import { externalEnv } from './fixtures';
 
 let devKms: DevKms;
 let mf: Miniflare;
+let dir: TempDir | undefined;
 let worker: URL;
 // Inside the checkout: workerd refuses module paths that climb out of its working directory.
 const scriptPath = `${ROOT}.build/kms-probe.js`;
@@ -22,19 +24,20 @@ beforeAll(async () => {
   // workerd reaches loopback only where allowed: the dev KMS is there.
   const network = (tlsOptions: object) => ({ network: { allow: ['local'], tlsOptions } });
   const bindings = { ...externalEnv('aws', devKms), ...externalEnv('vault', devKms), KMS_TIMEOUT_MS: '3000' };
-  mf = new Miniflare({
+  ({ value: mf, dir } = inTempDir('miniflare', () => new Miniflare({
     modules: true,
     scriptPath,
     compatibilityDate: /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(`${ROOT}wrangler.toml`, 'utf8'))![1],
     bindings: bindings as Record<string, string>,
     serviceBindings: { KMS_MTLS: network({ ...trust, keypair: { privateKey: devKms.clientKey, certificateChain: devKms.clientCert } }) },
     outboundService: network(trust),
-  });
+  })));
   worker = await mf.ready;
 }, 60_000);
 
 afterAll(async () => {
   await mf?.dispose();
+  dir?.remove();
   await devKms?.close();
 });
 

@@ -2,7 +2,9 @@
 // no path normalization, no double encoding, WebCrypto only.
 import { timingSafeEqual } from '../../crypto/keys';
 import { rawPath } from '../address';
+import { headerText } from '../header-text';
 import { S3Error, type S3ErrorCode } from '../errors';
+import { redactSecrets } from './redact';
 import { authenticateV2, isSigV2 } from './sigv2';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -23,6 +25,9 @@ export type PayloadMode =
   | { kind: 'unsigned' } // UNSIGNED-PAYLOAD (also presigned URLs)
   | { kind: 'sha256'; hex: string } // lowercase hex SHA-256 the caller must verify on the body
   | { kind: 'chunked'; signed: ChunkSigner | null; trailer: boolean }; // aws-chunked body
+
+/** The secret of an access key, or undefined when there is no such (usable) key; may look it up in storage. */
+export type SecretLookup = (accessKeyId: string) => string | undefined | Promise<string | undefined>;
 
 export interface AuthContext {
   accessKeyId: string;
@@ -343,7 +348,7 @@ const invalidContentSha256 = () =>
  * (to "br, gzip") and keeps the original in request.cf.clientAcceptEncoding; clients such as
  * aws-sdk-go (rclone) sign it.
  */
-function clientAcceptEncoding(request: Request, seen: string): string {
+export function clientAcceptEncoding(request: Request, seen: string): string {
   const original = (request as { cf?: { clientAcceptEncoding?: unknown } }).cf?.clientAcceptEncoding;
   return typeof original === 'string' ? original : seen;
 }
@@ -356,7 +361,8 @@ async function verifySignature(
   datetime: string,
   payloadHash: string,
 ): Promise<{ key: CryptoKey; scope: string }> {
-  const headers: [string, string][] = [...request.headers].map(([name, value]) => [name, name === 'accept-encoding' ? clientAcceptEncoding(request, value) : value]);
+  // Clients sign the bytes they sent: non-ASCII values are UTF-8, which canonicalRequest encodes back.
+  const headers: [string, string][] = [...request.headers].map(([name, value]) => [name, name === 'accept-encoding' ? clientAcceptEncoding(request, value) : headerText(value)]);
   // Where the runtime does not expose Host, the URL's authority is what the client addressed (and signed).
   if (!request.headers.has('host')) headers.push(['host', url.host]);
   const canonical = canonicalRequest({
@@ -374,14 +380,14 @@ async function verifySignature(
       AWSAccessKeyId: claim.accessKeyId,
       StringToSign: toSign,
       SignatureProvided: claim.signature,
-      CanonicalRequest: canonical,
+      CanonicalRequest: redactSecrets(canonical),
     });
   }
   return { key, scope };
 }
 
-function lookUpSecret(secretFor: (accessKeyId: string) => string | undefined, accessKeyId: string): string {
-  const secret = secretFor(accessKeyId);
+async function lookUpSecret(secretFor: SecretLookup, accessKeyId: string): Promise<string> {
+  const secret = await secretFor(accessKeyId);
   if (secret === undefined) {
     throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', {
       AWSAccessKeyId: accessKeyId,
@@ -394,7 +400,7 @@ async function authenticateHeader(
   request: Request,
   url: URL,
   authorization: string,
-  secretFor: (accessKeyId: string) => string | undefined,
+  secretFor: SecretLookup,
   opts: { region: string; now: Date },
 ): Promise<AuthContext> {
   const claim = parseAuthorizationHeader(authorization);
@@ -405,7 +411,7 @@ async function authenticateHeader(
   if (Number.isNaN(time)) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
   const datetime = amzDate ?? formatAmzDate(new Date(time));
   checkScope(claim, datetime, opts.region, HEADER_SOURCE);
-  const secret = lookUpSecret(secretFor, claim.accessKeyId);
+  const secret = await lookUpSecret(secretFor, claim.accessKeyId);
   if (Math.abs(opts.now.getTime() - time) > MAX_SKEW_MS) {
     throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
       RequestTime: datetime,
@@ -439,7 +445,7 @@ async function authenticateHeader(
 async function authenticatePresigned(
   request: Request,
   url: URL,
-  secretFor: (accessKeyId: string) => string | undefined,
+  secretFor: SecretLookup,
   opts: { region: string; now: Date },
 ): Promise<AuthContext> {
   const q = url.searchParams;
@@ -483,7 +489,7 @@ async function authenticatePresigned(
     signature: signature.toLowerCase(),
   };
   checkScope(claim, datetime, opts.region, QUERY_SOURCE);
-  const secret = lookUpSecret(secretFor, claim.accessKeyId);
+  const secret = await lookUpSecret(secretFor, claim.accessKeyId);
   const now = opts.now.getTime();
   if (time - now > MAX_SKEW_MS) throw new S3Error('AccessDenied', 'Request is not valid yet');
   if (now > time + expiresSeconds * 1000) {
@@ -502,16 +508,16 @@ async function authenticatePresigned(
   return { accessKeyId: claim.accessKeyId, payload };
 }
 
-/** Authenticates a request signed with SigV4 (or SigV2, which S3 still accepts), by Authorization
+/** Authenticates a request signed with SigV4 (or SigV2 where sigv2.ts allows it), by Authorization
  *  header or presigned URL; throws S3Error otherwise. `url` is `new URL(request.url)`; the canonical
  *  path is taken from `request.url` itself. `resource`: the path in path-style form (SigV2 signs it). */
 export async function authenticate(
   request: Request,
   url: URL,
-  secretFor: (accessKeyId: string) => string | undefined,
-  opts: { region: string; now: Date; resource?: string },
+  secretFor: SecretLookup,
+  opts: { region: string; now: Date; resource?: string; allowSigV2Headers?: boolean },
 ): Promise<AuthContext> {
-  if (isSigV2(request, url)) return authenticateV2(request, url, opts.resource ?? rawPath(request.url), secretFor, opts.now);
+  if (isSigV2(request, url)) return authenticateV2(request, url, opts.resource ?? rawPath(request.url), secretFor, opts.now, opts.allowSigV2Headers);
   const authorization = request.headers.get('authorization');
   const presigned = url.searchParams.has('X-Amz-Algorithm') || url.searchParams.has('X-Amz-Signature');
   if (authorization !== null && presigned) {

@@ -6,7 +6,7 @@ import { readUploadText } from '../upload';
 
 const badRequest = (message: string) => new S3Error('InvalidArgument', message, { ArgumentName: 'rewrap' });
 
-/** Body: {"targetKeyId"?: string, "all"?: boolean, "cursor"?: string, "limit"?: 1..1000}; answers a RewrapReport as JSON. */
+/** Body: {"targetKeyId"?: string, "all"?: boolean, "cursor"?: string, "limit"?: 1..1000, "count"?: boolean}; answers a RewrapReport as JSON. */
 export async function adminRewrap({ request, auth, rewrapper }: S3Request): Promise<Response> {
   let body: Record<string, unknown>;
   try {
@@ -16,11 +16,12 @@ export async function adminRewrap({ request, auth, rewrapper }: S3Request): Prom
     if (e instanceof S3Error) throw e;
     throw badRequest('The body must be a JSON object.');
   }
-  const { targetKeyId = null, all = false, cursor = null, limit = 100 } = body;
+  const { targetKeyId = null, all = false, cursor = null, limit = 100, count = false } = body;
   if (targetKeyId !== null && typeof targetKeyId !== 'string') throw badRequest('targetKeyId must be a string.');
   if (typeof all !== 'boolean') throw badRequest('all must be a boolean.');
+  if (typeof count !== 'boolean') throw badRequest('count must be a boolean.');
   if (cursor !== null && (typeof cursor !== 'string' || !/^\[\d,".*"\]$/.test(cursor))) throw badRequest('cursor must be a cursor from a previous batch.');
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000.');
-  const report = await rewrapper.batch({ targetKeyId, all, cursor, limit });
+  const report = await rewrapper.batch({ targetKeyId, all, cursor, limit, count });
   return Response.json(report);
 }

@@ -10,7 +10,7 @@ import { fromToken, toToken } from './list';
 const xml = (body: string, status = 200) => new Response(body, { status, headers: { 'content-type': 'application/xml' } });
 
 /** ListBuckets, paged with max-buckets and continuation-token and filtered by prefix (AWS, 2024). */
-export async function listBuckets({ objects, url }: S3Request): Promise<Response> {
+export async function listBuckets({ objects, url, access }: S3Request): Promise<Response> {
   const q = url.searchParams;
   const prefix = q.get('prefix') ?? '';
   const rawMax = q.get('max-buckets');
@@ -20,7 +20,7 @@ export async function listBuckets({ objects, url }: S3Request): Promise<Response
   const token = q.get('continuation-token');
   const after = token === null ? null : fromToken(token);
   // Bucket names are few (S3 allows 10000 per account): filtered here rather than in SQL.
-  const matching = (await objects.buckets()).filter((b) => b.name.startsWith(prefix) && (after === null || b.name > after));
+  const matching = access.listable(await objects.buckets()).filter((b) => b.name.startsWith(prefix) && (after === null || b.name > after));
   const page = rawMax === null ? matching : matching.slice(0, Number(rawMax));
   return xml(
     xmlDocument('ListAllMyBucketsResult', {

@@ -16,9 +16,8 @@ export interface CopySource {
   record: StoredObject;
 }
 
-/** The object named by x-amz-copy-source, readable with the copy-source SSE-C key, its conditions met. */
-export async function copySource({ request, objects, secure }: S3Request): Promise<CopySource> {
-  const raw = request.headers.get('x-amz-copy-source')!;
+/** Bucket and key named by an x-amz-copy-source header (`[/]bucket/key[?versionId=...]`, URL-encoded). */
+export function copySourceAddress(raw: string): { bucket: string; key: string; versionId: string | null } {
   const [path, query] = raw.split('?', 2) as [string, string | undefined];
   let decoded: string;
   try {
@@ -31,11 +30,15 @@ export async function copySource({ request, objects, secure }: S3Request): Promi
     throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source' });
   }
   const versionId = query ? new URLSearchParams(query).get('versionId') : null;
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
+}
+
+/** The object named by x-amz-copy-source, readable with the copy-source SSE-C key, its conditions met. */
+export async function copySource({ request, objects, secure }: S3Request): Promise<CopySource> {
+  const { bucket, key, versionId } = copySourceAddress(request.headers.get('x-amz-copy-source')!);
   if (versionId !== null && versionId !== 'null') throw new S3Error('NotImplemented', 'Versioning is not supported: copy sources have no versions.');
   const customer = customerKey(request.headers, COPY_SOURCE_SSE_C_PREFIX, secure);
   const sse: SseRequest = customer ? { mode: 'SSE-C', ...customer } : { mode: 'default' };
-  const bucket = decoded.slice(0, slash);
-  const key = decoded.slice(slash + 1);
   const record = await objects.head(bucket, key, sse);
 
   // The copy-source conditions are the GET conditions; every failure is 412 for a copy.

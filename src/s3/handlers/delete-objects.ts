@@ -1,4 +1,5 @@
 // DeleteObjects: the XML multi-object delete, quiet mode included.
+import { objectArn } from '../../policy/actions';
 import type { S3Request } from '../context';
 import { S3Error } from '../errors';
 import { validateObjectKey } from '../names';
@@ -11,7 +12,7 @@ interface DeleteRequest {
   Delete?: { Quiet?: string; Object?: unknown };
 }
 
-export async function deleteObjects({ request, auth, objects }: S3Request, bucket: string): Promise<Response> {
+export async function deleteObjects({ request, auth, objects, access }: S3Request, bucket: string): Promise<Response> {
   const doc = parseXml(await readUploadText(request, auth.payload)) as DeleteRequest;
   if (!doc.Delete || typeof doc.Delete !== 'object') throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
   const entries = asArray(doc.Delete.Object) as { Key?: unknown; VersionId?: unknown }[];
@@ -27,6 +28,8 @@ export async function deleteObjects({ request, auth, objects }: S3Request, bucke
   for (const key of keys) {
     try {
       validateObjectKey(key);
+      // IAM: s3:DeleteObject per key; a denied key is an entry of the result, as on S3.
+      if (!access.allows('s3:DeleteObject', objectArn(bucket, key))) throw new S3Error('AccessDenied', 'Access Denied');
     } catch (e) {
       if (!(e instanceof S3Error)) throw e;
       refused.set(key, e);

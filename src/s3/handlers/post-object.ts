@@ -1,9 +1,10 @@
 // POST Object: a browser form upload (multipart/form-data) authenticated by a signed POST policy,
 // its file streamed into the same encrypted write path as PutObject.
 import { timingSafeEqual } from '../../crypto/keys';
+import { authorizeFormUpload } from '../../policy/access';
+import type { Identity } from '../../service/identities';
 import { READ_SIZE, inLargeChunks } from '../../streams';
 import { rawPath } from '../address';
-import { parseCredentials } from '../app';
 import { signV2 } from '../auth/sigv2';
 import { type AuthContext, hmacHex, signingKey } from '../auth/sigv4';
 import type { S3Request } from '../context';
@@ -45,21 +46,21 @@ function fieldMap(fields: FormField[]): Map<string, string> {
   return map;
 }
 
-/** The access key that signed the policy (SigV4, or SigV2 as older SDKs sign forms). */
-async function verifySignature(fields: Map<string, string>, req: S3Request): Promise<string> {
-  const credentials = parseCredentials(req.c.env.CREDENTIALS);
-  const secretFor = (id: string) => {
-    const secret = credentials.get(id);
-    if (secret === undefined) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: id });
-    return secret;
+/** Who signed the policy (SigV4, or SigV2 as older SDKs sign forms). */
+async function verifySignature(fields: Map<string, string>, req: S3Request): Promise<Identity> {
+  let identity: Identity | undefined;
+  const secretFor = async (id: string) => {
+    identity = await req.identities.resolve(id);
+    if (identity === undefined) throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: id });
+    return identity.secret;
   };
   const policy = fields.get('policy')!;
   const mismatch = () => new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
   if (!fields.has('x-amz-algorithm') && fields.has('awsaccesskeyid')) {
     const id = fields.get('awsaccesskeyid')!;
     if (!fields.has('signature')) throw missingField('signature');
-    if (!sameText(await signV2(secretFor(id), policy), fields.get('signature')!)) throw mismatch();
-    return id;
+    if (!sameText(await signV2(await secretFor(id), policy), fields.get('signature')!)) throw mismatch();
+    return identity!;
   }
   for (const name of ['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-signature']) if (!fields.has(name)) throw missingField(name);
   if (fields.get('x-amz-algorithm') !== 'AWS4-HMAC-SHA256') {
@@ -71,9 +72,9 @@ async function verifySignature(fields: Map<string, string>, req: S3Request): Pro
     parts.length === 5 && /^\d{8}$/.test(date!) && (region === req.region || region === 'us-east-1' || region === 'auto') && service === 's3' && terminator === 'aws4_request';
   if (!scopeOk) throw new S3Error('InvalidArgument', `The x-amz-credential is not valid for this endpoint: expecting "<YOUR-AKID>/YYYYMMDD/${req.region}/s3/aws4_request".`, { ArgumentName: 'x-amz-credential' });
   if (!fields.get('x-amz-date')!.startsWith(date!)) throw new S3Error('InvalidArgument', 'The x-amz-date does not match the date of the x-amz-credential.', { ArgumentName: 'x-amz-date' });
-  const key = await signingKey(secretFor(id!), date!, region!, service!);
+  const key = await signingKey(await secretFor(id!), date!, region!, service!);
   if (!sameText(await hmacHex(key, policy), fields.get('x-amz-signature')!.toLowerCase())) throw mismatch();
-  return id!;
+  return identity!;
 }
 
 /** The file's bytes, refused as they flow once they leave the policy's content-length-range. */
@@ -123,7 +124,7 @@ export async function postObject(req: S3Request, bucket: string): Promise<Respon
     if (!fields.has('key')) throw missingField('key');
     // Anonymous form uploads would need a public bucket: there are none.
     if (!fields.has('policy')) throw new S3Error('AccessDenied', 'Access Denied');
-    await verifySignature(fields, req);
+    const signer = await verifySignature(fields, req);
     const range = checkPolicy(parsePolicy(fields.get('policy')!), fields, bucket, Date.now());
     const key = fields.get('key')!.replaceAll('${filename}', form.file.filename ?? '');
     validateObjectKey(key);
@@ -131,6 +132,7 @@ export async function postObject(req: S3Request, bucket: string): Promise<Respon
     const headers = new Headers();
     for (const [name, value] of fields) if (HEADER_FIELD.test(name) && !SIGNING_FIELDS.has(name)) headers.set(name, value);
     checkWriteHeaders(headers);
+    authorizeFormUpload(signer.principal, headers, url, bucket, key);
     if (fields.has('tagging')) throw new S3Error('NotImplemented', 'The tagging field is not supported yet.');
     const sse = writeSse(headers, secure);
     const algorithm = declaredChecksumAlgorithm(headers);

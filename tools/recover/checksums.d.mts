@@ -1,0 +1,1 @@
+export function createHasher(algorithm: string): { update(bytes: Uint8Array): void; digest(): Buffer };
