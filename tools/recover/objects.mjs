@@ -30,8 +30,8 @@ export async function* objectPlaintext(row, sources) {
   const aad = bindingBytes(binding);
   const md5s = [];
   const checks = checksumPlan(row);
-  // SSE-C ETags are random (as in AWS), so there is no MD5 to compare.
-  const etagged = row.sse_mode !== 'SSE-C';
+  // SSE-C and SSE-KMS ETags are random (as in AWS), so only SSE-S3 ones are MD5s to compare.
+  const etagged = row.sse_mode === 'SSE-S3';
   for (const segment of segments) {
     const blob = await sources.blobs.open(segment.blobId);
     if (!blob) throw new Problem('missing', `${segment.label}blob ${segment.blobId} is missing`);
