@@ -8,7 +8,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { AwsClient } from 'aws4fetch';
@@ -27,15 +27,11 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 beforeAll(async () => {
   svc = await startService();
-  // No SDK retries: a retried 500 must not pass as success.
-  client = new S3Client({ endpoint: svc.endpoint, region: REGION, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY } });
+  client = svc.client; // no SDK retries: a retried 500 must not pass as success
   signer = new AwsClient({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, region: REGION, service: 's3', retries: 0 });
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
 });
-afterAll(async () => {
-  client?.destroy();
-  await svc?.stop();
-});
+afterAll(() => svc?.stop());
 
 const blobOf = async (key: string) => (await svc.db.prepare('SELECT blob_id FROM objects WHERE bucket = ? AND key = ?').bind(bucket, key).first<{ blob_id: string }>())!.blob_id;
 
