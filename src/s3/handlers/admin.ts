@@ -6,16 +6,22 @@ import { readUploadText } from '../upload';
 
 const badRequest = (message: string) => new S3Error('InvalidArgument', message, { ArgumentName: 'rewrap' });
 
-/** Body: {"targetKeyId"?: string, "all"?: boolean, "cursor"?: string, "limit"?: 1..1000, "count"?: boolean}; answers a RewrapReport as JSON. */
-export async function adminRewrap({ request, auth, rewrapper }: S3Request): Promise<Response> {
-  let body: Record<string, unknown>;
+/** The JSON object body of an administrative request ({} when empty); InvalidArgument naming `operation` otherwise. */
+export async function adminJsonBody({ request, auth }: S3Request, operation: string): Promise<Record<string, unknown>> {
   try {
     const text = await readUploadText(request, auth.payload);
-    body = text.trim() ? (JSON.parse(text) as Record<string, unknown>) : {};
+    const body: unknown = text.trim() ? JSON.parse(text) : {};
+    if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
   } catch (e) {
     if (e instanceof S3Error) throw e;
-    throw badRequest('The body must be a JSON object.');
   }
+  throw new S3Error('InvalidArgument', 'The body must be a JSON object.', { ArgumentName: operation });
+}
+
+/** Body: {"targetKeyId"?: string, "all"?: boolean, "cursor"?: string, "limit"?: 1..1000, "count"?: boolean}; answers a RewrapReport as JSON. */
+export async function adminRewrap(req: S3Request): Promise<Response> {
+  const { rewrapper } = req;
+  const body = await adminJsonBody(req, 'rewrap');
   const { targetKeyId = null, all = false, cursor = null, limit = 100, count = false } = body;
   if (targetKeyId !== null && typeof targetKeyId !== 'string') throw badRequest('targetKeyId must be a string.');
   if (typeof all !== 'boolean') throw badRequest('all must be a boolean.');

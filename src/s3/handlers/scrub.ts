@@ -3,25 +3,18 @@
 // cursor is untouched.
 import type { S3Request } from '../context';
 import { S3Error } from '../errors';
-import { readUploadText } from '../upload';
 import { isScrubCursor } from '../../service/scrub';
+import { adminJsonBody } from './admin';
 
 const badRequest = (message: string) => new S3Error('InvalidArgument', message, { ArgumentName: 'scrub' });
 const MAX_BYTES = 16 * 1024 ** 3;
 
 /** Body: {"cursor"?: string, "limit"?: 1..1000, "maxBytes"?: 1..16 GiB}; answers a ScrubReport as JSON. */
-export async function adminScrub({ request, auth, scrubber }: S3Request): Promise<Response> {
-  let body: Record<string, unknown>;
-  try {
-    const text = await readUploadText(request, auth.payload);
-    body = text.trim() ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch (e) {
-    if (e instanceof S3Error) throw e;
-    throw badRequest('The body must be a JSON object.');
-  }
-  const { cursor = null, limit = 100, maxBytes = 1024 ** 3 } = body ?? {};
+export async function adminScrub(req: S3Request): Promise<Response> {
+  const body = await adminJsonBody(req, 'scrub');
+  const { cursor = null, limit = 100, maxBytes = 1024 ** 3 } = body;
   if (cursor !== null && (typeof cursor !== 'string' || !isScrubCursor(cursor))) throw badRequest('cursor must be a cursor from a previous batch.');
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000.');
   if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_BYTES) throw badRequest(`maxBytes must be an integer from 1 to ${MAX_BYTES}.`);
-  return Response.json(await scrubber.batch({ cursor, limit, maxBytes }));
+  return Response.json(await req.scrubber.batch({ cursor, limit, maxBytes }));
 }
