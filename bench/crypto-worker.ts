@@ -70,7 +70,7 @@ export default {
       outputBytes +=
         url.pathname === '/encrypt'
           ? await drain(repeated(plaintext, mib).pipeThrough(encryptStream(key, { aad })))
-          : await drain(fromChunks(ciphertext).pipeThrough(decryptStream(key, { aad, expectFinalAtEnd: true })));
+          : await drain(decryptStream(fromChunks(ciphertext), key, { aad, expectFinalAtEnd: true }));
     }
     return Response.json({ outputBytes, ms: performance.now() - started });
   },

@@ -65,22 +65,25 @@ function split(bytes: Uint8Array, seed: number): Uint8Array[] {
   return pieces;
 }
 
-async function run(transform: TransformStream<Uint8Array, Uint8Array>, pieces: Uint8Array[]): Promise<Uint8Array> {
-  const input = new ReadableStream<Uint8Array>({
+function streamOf(pieces: Uint8Array[]): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
     start(controller) {
       for (const p of pieces) controller.enqueue(p);
       controller.close();
     },
   });
-  return new Uint8Array(await new Response(input.pipeThrough(transform)).arrayBuffer());
 }
+
+const bytesOf = async (stream: ReadableStream<Uint8Array>) => new Uint8Array(await new Response(stream).arrayBuffer());
+const run = (transform: TransformStream<Uint8Array, Uint8Array>, pieces: Uint8Array[]) => bytesOf(streamOf(pieces).pipeThrough(transform));
+const decryptPieces = (k: CryptoKey, opts: DecryptOptions, pieces: Uint8Array[]) => bytesOf(decryptStream(streamOf(pieces), k, opts));
 
 const key = await importKey(unhex(vectors.key));
 const aad = unhex(vectors.aad);
 const streamRandom = unhex(vectors.streamRandom);
 const encrypt = (plaintext: Uint8Array, seed = 1) => run(encryptStream(key, { aad, streamRandom }), split(plaintext, seed));
 const decrypt = (ciphertext: Uint8Array, opts: Partial<DecryptOptions> = {}, seed = 2) =>
-  run(decryptStream(key, { aad, expectFinalAtEnd: true, ...opts }), split(ciphertext, seed));
+  decryptPieces(key, { aad, expectFinalAtEnd: true, ...opts }, split(ciphertext, seed));
 
 async function failure(p: Promise<unknown>): Promise<FormatError> {
   const error = await p.then(
@@ -200,7 +203,7 @@ describe('stored size', () => {
         fc.pre(actual !== claimed);
         const ciphertext = await encrypt(pattern(actual));
         const out: Uint8Array[] = [];
-        const reader = new Blob([ciphertext]).stream().pipeThrough(decryptStream(key, { aad, ...wholeStream(claimed) })).getReader();
+        const reader = decryptStream(new Blob([ciphertext]).stream(), key, { aad, ...wholeStream(claimed) }).getReader();
         const error = await (async () => {
           try {
             for (;;) {
@@ -291,7 +294,7 @@ describe('tampering beyond the vectors', () => {
   it('rejects another key', async () => {
     const ciphertext = await encrypt(pattern(100));
     const other = await importKey(new Uint8Array(32).fill(7));
-    const error = await failure(run(decryptStream(other, { aad, expectFinalAtEnd: true }), [ciphertext]));
+    const error = await failure(decryptPieces(other, { aad, expectFinalAtEnd: true }, [ciphertext]));
     expect(error.message).toBe('package 0: authentication failed');
   });
 
@@ -305,7 +308,7 @@ describe('tampering beyond the vectors', () => {
   it('emits nothing of a package that fails authentication', async () => {
     const ciphertext = await encrypt(pattern(3 * PACKAGE_SIZE));
     ciphertext[PACKAGE_CIPHER_SIZE + 100]! ^= 1;
-    const reader = new Blob([ciphertext]).stream().pipeThrough(decryptStream(key, { aad, expectFinalAtEnd: true })).getReader();
+    const reader = decryptStream(new Blob([ciphertext]).stream(), key, { aad, expectFinalAtEnd: true }).getReader();
     let emitted = 0;
     const error = await (async () => {
       for (let r = await reader.read(); !r.done; r = await reader.read()) emitted += r.value.length;

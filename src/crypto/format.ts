@@ -215,34 +215,51 @@ export interface DecryptOptions {
   finalLength?: number;
 }
 
-export function decryptStream(key: CryptoKey, opts: DecryptOptions): TransformStream<Uint8Array, Uint8Array> {
-  const lastPackage = opts.lastPackage ?? Infinity;
-  let skip = opts.skip ?? 0;
-  let remaining = opts.length ?? Infinity;
-  // A package split across input chunks is assembled here; whole packages are used in place.
-  const assembly = new Uint8Array(PACKAGE_CIPHER_SIZE);
-  let filled = 0;
-  let size = 0; // of the package being assembled, known once its header is complete
-  let index = opts.firstPackage ?? 0;
-  let finalSeen = false;
-  let streamRandom: Uint8Array | undefined;
-  const opened: Promise<ArrayBuffer>[] = [];
-  const params = gcmParams(opts.aad);
+/**
+ * Checks and opens the packages of one stream in order; shared by the streaming and the in-memory
+ * reader. Nothing leaves it that did not authenticate.
+ */
+class PackageOpener {
+  private readonly lastPackage: number;
+  private skip: number;
+  private remaining: number;
+  private index: number;
+  private finalSeen = false;
+  private streamRandom: Uint8Array | undefined;
+  private readonly params: (head: Uint8Array, index: number) => SubtleCryptoEncryptAlgorithm;
 
-  // Validates a header and returns its package's size in bytes.
-  function packageSize(head: Uint8Array): number {
+  constructor(
+    private readonly key: CryptoKey,
+    private readonly opts: DecryptOptions,
+  ) {
+    this.lastPackage = opts.lastPackage ?? Infinity;
+    this.skip = opts.skip ?? 0;
+    this.remaining = opts.length ?? Infinity;
+    this.index = opts.firstPackage ?? 0;
+    this.params = gcmParams(opts.aad);
+  }
+
+  /** Validates the header at the start of `head` (HEADER_SIZE bytes) and returns its package's size in bytes. */
+  sizeOf(head: Uint8Array): number {
+    if (this.finalSeen) throw new FormatError('unexpected data after final package');
+    if (this.index > this.lastPackage) throw new FormatError(`unexpected data after package ${this.lastPackage}`);
     if (head[0] !== FORMAT_VERSION) throw new FormatError(`unsupported version ${head[0]}`);
-    const flags = head[1];
-    const length = new DataView(head.buffer, head.byteOffset, HEADER_SIZE).getUint32(2);
+    const flags = head[1]!;
+    const length = ((head[2]! << 24) | (head[3]! << 16) | (head[4]! << 8) | head[5]!) >>> 0;
     const final = flags === FLAG_FINAL;
-    const validLength = final ? length <= PACKAGE_SIZE && (length > 0 || index === 0) : length === PACKAGE_SIZE;
-    if ((flags & ~FLAG_FINAL) !== 0 || !validLength) throw new FormatError(`package ${index}: invalid header`);
+    const validLength = final ? length <= PACKAGE_SIZE && (length > 0 || this.index === 0) : length === PACKAGE_SIZE;
+    if ((flags & ~FLAG_FINAL) !== 0 || !validLength) throw new FormatError(`package ${this.index}: invalid header`);
     return length + OVERHEAD;
   }
 
-  function open(pkg: Uint8Array): void {
-    const head = pkg.subarray(0, HEADER_SIZE);
-    const final = head[1] === FLAG_FINAL;
+  /**
+   * Starts opening the package `pkg` (its whole ciphertext, header first, sized by sizeOf). WebCrypto
+   * copies its input before this returns, so the caller may reuse `pkg`'s memory at once.
+   */
+  open(pkg: Uint8Array): Promise<ArrayBuffer> {
+    const { opts } = this;
+    const index = this.index;
+    const final = pkg[1] === FLAG_FINAL;
     if (final && !(opts.expectFinalAtEnd && (opts.lastPackage === undefined || index === opts.lastPackage))) {
       throw new FormatError(`package ${index}: unexpected final package`);
     }
@@ -254,79 +271,160 @@ export function decryptStream(key: CryptoKey, opts: DecryptOptions): TransformSt
     }
     // All packages of one stream share the random; a package spliced in from another stream
     // under the same key would otherwise authenticate.
-    const random = head.slice(6);
-    const expected = streamRandom ?? random;
-    if (!random.every((b, i) => b === expected[i])) throw new FormatError(`package ${index}: from another stream`);
-    streamRandom = expected;
-    const n = index;
-    const plain = crypto.subtle.decrypt(params(head, n), key, pkg.subarray(HEADER_SIZE)).catch(() => {
-      throw new FormatError(`package ${n}: authentication failed`);
+    const random = pkg.subarray(6, HEADER_SIZE);
+    if (!this.streamRandom) this.streamRandom = random.slice();
+    else for (let i = 0; i < STREAM_RANDOM_SIZE; i++) if (random[i] !== this.streamRandom[i]) throw new FormatError(`package ${index}: from another stream`);
+    const plain = crypto.subtle.decrypt(this.params(pkg.subarray(0, HEADER_SIZE), index), this.key, pkg.subarray(HEADER_SIZE)).catch(() => {
+      throw new FormatError(`package ${index}: authentication failed`);
     });
     plain.catch(ignore);
-    opened.push(plain);
-    index++;
-    finalSeen = final;
+    this.index++;
+    this.finalSeen = final;
+    return plain;
   }
 
-  async function emit(controller: TransformStreamDefaultController<Uint8Array>, keep: number): Promise<void> {
-    while (opened.length > keep) {
-      const parts: Uint8Array[] = [];
-      let size = 0;
-      // Awaited in order, so that a failure is reported for the first package that failed.
-      for (const pending of opened.splice(0, Math.min(BATCH, opened.length - keep))) {
-        const plain = new Uint8Array(await pending);
-        const drop = Math.min(skip, plain.length);
-        skip -= drop;
-        const kept = plain.subarray(drop, drop + Math.min(plain.length - drop, remaining));
-        remaining -= kept.length;
-        parts.push(kept);
-        size += kept.length;
-      }
-      if (size === 0) continue;
-      const out = new Uint8Array(size);
-      let at = 0;
-      for (const part of parts) {
-        out.set(part, at);
-        at += part.length;
-      }
-      controller.enqueue(out);
-    }
+  /** The part of an opened package's plaintext that lies in the range asked for (in order). */
+  take(plain: ArrayBuffer): Uint8Array {
+    const bytes = new Uint8Array(plain);
+    const drop = Math.min(this.skip, bytes.length);
+    this.skip -= drop;
+    const kept = bytes.subarray(drop, drop + Math.min(bytes.length - drop, this.remaining));
+    this.remaining -= kept.length;
+    return kept;
   }
 
-  return new TransformStream({
-    async transform(chunk, controller) {
-      let at = 0;
-      while (at < chunk.length) {
-        if (finalSeen) throw new FormatError('unexpected data after final package');
-        if (index > lastPackage) throw new FormatError(`unexpected data after package ${lastPackage}`);
-        const available = chunk.length - at;
-        if (filled === 0 && available >= HEADER_SIZE) size = packageSize(chunk.subarray(at, at + HEADER_SIZE));
-        if (filled === 0 && size !== 0 && available >= size) {
-          open(chunk.subarray(at, at + size));
+  /** Checks, once the input has ended with `leftover` bytes of an incomplete package, that nothing is missing. */
+  end(leftover: number): void {
+    const { opts } = this;
+    const short =
+      leftover > 0 ||
+      (opts.expectFinalAtEnd && !this.finalSeen) ||
+      (opts.lastPackage !== undefined && this.index <= opts.lastPackage) ||
+      (Number.isFinite(this.remaining) && this.remaining > 0);
+    if (short) throw new FormatError('truncated');
+  }
+}
+
+/** Input bytes gathered per read: each read and each output chunk costs a trip through the streams around this one. */
+const READ_SIZE = 1024 * 1024;
+
+/**
+ * The plaintext of the ciphertext stream `source`, checked package by package; nothing of a package
+ * is emitted before it authenticates. The input is gathered into one buffer that is read into again
+ * while the packages taken from it are being opened.
+ */
+export function decryptStream(source: ReadableStream<Uint8Array>, key: CryptoKey, opts: DecryptOptions): ReadableStream<Uint8Array> {
+  const opener = new PackageOpener(key, opts);
+  const input = byteSource(source);
+  // A whole read plus the incomplete package left over from the previous one.
+  let buffer: Uint8Array = new Uint8Array(READ_SIZE + PACKAGE_CIPHER_SIZE);
+  let reading: Promise<{ buffer: Uint8Array; filled: number; ended: boolean }> = input.read(buffer, 0, READ_SIZE);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        const read = await reading;
+        buffer = read.buffer;
+        const opened: Promise<ArrayBuffer>[] = [];
+        let at = 0;
+        while (read.filled - at >= HEADER_SIZE) {
+          const size = opener.sizeOf(buffer.subarray(at, at + HEADER_SIZE));
+          if (read.filled - at < size) break;
+          opened.push(opener.open(buffer.subarray(at, at + size)));
           at += size;
-          size = 0;
-        } else {
-          const n = Math.min((size === 0 ? HEADER_SIZE : size) - filled, available);
-          assembly.set(chunk.subarray(at, at + n), filled);
-          filled += n;
-          at += n;
-          if (size === 0 && filled === HEADER_SIZE) size = packageSize(assembly.subarray(0, HEADER_SIZE));
-          if (filled === size) {
-            open(assembly.subarray(0, size));
-            filled = size = 0;
-          }
         }
-        if (opened.length >= PIPELINE_DEPTH) await emit(controller, PIPELINE_DEPTH - BATCH);
+        const leftover = read.filled - at;
+        if (!read.ended) {
+          buffer.copyWithin(0, at, read.filled);
+          reading = input.read(buffer, leftover, READ_SIZE);
+        }
+        // Awaited in order, so that a failure is reported for the first package that failed.
+        const parts: Uint8Array[] = [];
+        let size = 0;
+        for (const plain of opened) {
+          const kept = opener.take(await plain);
+          parts.push(kept);
+          size += kept.length;
+        }
+        if (read.ended) opener.end(leftover);
+        if (size > 0) controller.enqueue(parts.length === 1 ? parts[0]! : concatenate(parts, size));
+        if (read.ended) return controller.close();
+        if (size > 0) return;
       }
     },
-    async flush(controller) {
-      await emit(controller, 0);
-      const short =
-        filled > 0 ||
-        (opts.expectFinalAtEnd && !finalSeen) ||
-        (opts.lastPackage !== undefined && index <= opts.lastPackage) ||
-        (Number.isFinite(remaining) && remaining > 0);
-      if (short) throw new FormatError('truncated');
-    },
+    cancel: (reason) => input.cancel(reason),
   });
+}
+
+/** The plaintext of `cipher`, all of it authenticated before this returns (for reads small enough to hold). */
+export async function decryptBytes(cipher: Uint8Array, key: CryptoKey, opts: DecryptOptions): Promise<Uint8Array> {
+  const opener = new PackageOpener(key, opts);
+  const opened: Promise<ArrayBuffer>[] = [];
+  let at = 0;
+  while (cipher.length - at >= HEADER_SIZE) {
+    const size = opener.sizeOf(cipher.subarray(at, at + HEADER_SIZE));
+    if (cipher.length - at < size) break;
+    opened.push(opener.open(cipher.subarray(at, at + size)));
+    at += size;
+  }
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (const plain of opened) {
+    const kept = opener.take(await plain);
+    parts.push(kept);
+    size += kept.length;
+  }
+  opener.end(cipher.length - at);
+  return parts.length === 1 ? parts[0]! : concatenate(parts, size);
+}
+
+function concatenate(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Reads a byte stream into a caller's buffer, `min` bytes or more at a time until it ends: with
+ * workerd's BYOB readAtLeast, which gathers the small chunks R2 bodies arrive in natively (the
+ * buffer is transferred, so the filled one is handed back), else by copying chunks as they come.
+ */
+function byteSource(source: ReadableStream<Uint8Array>) {
+  let byob: ReadableStreamBYOBReader | null = null;
+  try {
+    byob = source.getReader({ mode: 'byob' });
+    if (typeof (byob as { readAtLeast?: unknown }).readAtLeast !== 'function') {
+      byob.releaseLock();
+      byob = null;
+    }
+  } catch {
+    byob = null;
+  }
+  const reader = byob ?? source.getReader();
+  let rest: Uint8Array | null = null; // of the last chunk, not yet copied (chunk reader)
+  return {
+    async read(buffer: Uint8Array, from: number, min: number): Promise<{ buffer: Uint8Array; filled: number; ended: boolean }> {
+      if (byob) {
+        const { value, done } = await byob.readAtLeast(min, buffer.subarray(from));
+        const filled = from + (value?.byteLength ?? 0);
+        const back = value ? new Uint8Array(value.buffer) : buffer;
+        return { buffer: back, filled, ended: done || filled - from < min };
+      }
+      let filled = from;
+      while (filled - from < min) {
+        const chunk = rest ?? (await (reader as ReadableStreamDefaultReader<Uint8Array>).read()).value;
+        rest = null;
+        if (!chunk) return { buffer, filled, ended: true };
+        const n = Math.min(chunk.length, buffer.length - filled);
+        buffer.set(chunk.subarray(0, n), filled);
+        filled += n;
+        if (n < chunk.length) rest = chunk.subarray(n);
+      }
+      return { buffer, filled, ended: false };
+    },
+    cancel: (reason: unknown) => reader.cancel(reason),
+  };
 }

@@ -1,6 +1,6 @@
 // Encrypted bytes in and out of the blob store: one blob per single-PUT object or per part, each
 // its own stream (docs/FORMAT.md). Reads decrypt only the packages that cover the range asked for.
-import { FormatError, cipherRangeFor, ciphertextSize, decryptStream, encryptStream, wholeStream } from '../crypto/format';
+import { type CipherRange, FormatError, PACKAGE_SIZE, cipherRangeFor, ciphertextSize, decryptBytes, decryptStream, encryptStream, wholeStream } from '../crypto/format';
 import { S3Error, isS3Error } from '../s3/errors';
 import type { UploadBody, UploadDigests } from '../s3/upload';
 import { BlobStore } from '../storage/blobs';
@@ -46,6 +46,9 @@ export function damaged(blobId: string, what: string): S3Error {
   return new S3Error('InternalError', 'The stored object data failed authentication; no unauthenticated bytes were returned.');
 }
 
+/** Reads of up to this many ciphertext bytes are held whole and authenticated before the answer starts. */
+const SMALL_READ = ciphertextSize(4 * PACKAGE_SIZE);
+
 /**
  * The plaintext of `range` (or all) of the segments laid end to end. Each segment is fetched only
  * for the packages that overlap the range. The first package is authenticated before this returns,
@@ -55,26 +58,20 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
   const total = segments.reduce((n, s) => n + s.size, 0);
   const start = range?.start ?? 0;
   const end = range?.end ?? total - 1;
-  const pieces: (() => Promise<ReadableStream<Uint8Array>>)[] = [];
+  const pieces: Piece[] = [];
   let offset = 0;
   for (const segment of segments) {
     const segStart = offset;
     const segEnd = (offset += segment.size) - 1;
     const whole = range === null;
     if (!whole && (segment.size === 0 || end < segStart || start > segEnd)) continue;
-    pieces.push(async () => {
-      const cipher = whole
-        ? wholeStream(segment.size)
-        : cipherRangeFor(Math.max(start, segStart) - segStart, Math.min(end, segEnd) - segStart, segment.size);
-      // A whole blob is read without a range: R2 ranges (locally at least) stop at 4 GiB.
-      const body = await blobs.get(segment.blobId, whole ? undefined : { offset: cipher.cipherStart, length: cipher.cipherEnd - cipher.cipherStart + 1 });
-      if (!body) throw damaged(segment.blobId, 'blob missing');
-      const { key, aad } = await segment.key();
-      return body.pipeThrough(decryptStream(key, { aad, ...cipher }));
-    });
+    const cipher = whole ? wholeStream(segment.size) : cipherRangeFor(Math.max(start, segStart) - segStart, Math.min(end, segEnd) - segStart, segment.size);
+    pieces.push({ segment, cipher, whole });
   }
+  const only = pieces.length === 1 ? pieces[0]! : null;
+  if (only && only.cipher.cipherEnd - only.cipher.cipherStart < SMALL_READ) return new Response(await readSmall(blobs, only)).body!;
   const length = Math.max(0, end - start + 1);
-  const plain = concatenate(pieces);
+  const plain = concatenate(pieces.map((p) => () => readPiece(blobs, p)));
   let first: ReadableStreamReadResult<Uint8Array>;
   try {
     first = await plain.read();
@@ -103,6 +100,33 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
     },
     cancel: (reason) => plain.cancel(reason),
   });
+}
+
+interface Piece {
+  segment: Segment;
+  cipher: CipherRange;
+  /** The whole blob: read without a range (R2 ranges, locally at least, stop at 4 GiB). */
+  whole: boolean;
+}
+
+const blobRange = ({ cipher, whole }: Piece) => (whole ? undefined : { offset: cipher.cipherStart, length: cipher.cipherEnd - cipher.cipherStart + 1 });
+
+async function readPiece(blobs: BlobStore, piece: Piece): Promise<ReadableStream<Uint8Array>> {
+  const body = await blobs.get(piece.segment.blobId, blobRange(piece));
+  if (!body) throw damaged(piece.segment.blobId, 'blob missing');
+  const { key, aad } = await piece.segment.key();
+  return decryptStream(body, key, { aad, ...piece.cipher });
+}
+
+/** One R2 read and one pass of WebCrypto calls: what small objects and short ranges cost. */
+async function readSmall(blobs: BlobStore, piece: Piece): Promise<Uint8Array> {
+  const [cipher, { key, aad }] = await Promise.all([blobs.getBytes(piece.segment.blobId, blobRange(piece)), piece.segment.key()]);
+  if (!cipher) throw damaged(piece.segment.blobId, 'blob missing');
+  try {
+    return await decryptBytes(cipher, key, { aad, ...piece.cipher });
+  } catch (e) {
+    throw e instanceof FormatError ? damaged(piece.segment.blobId, e.message) : e;
+  }
 }
 
 /** Reads the pieces' streams one after another, each opened only when the previous one has ended. */

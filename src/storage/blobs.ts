@@ -1,6 +1,5 @@
 // Object bytes in R2. Every write goes to a fresh key, so a write never touches the bytes of a
 // visible object; which blob is visible is decided by the metadata row alone.
-import { READ_SIZE, inLargeChunks } from '../streams';
 
 /** R2 needs the length of a streamed put up front; bodies of unknown length go up in parts of this size. */
 const PART_SIZE = 16 * 1024 * 1024;
@@ -23,10 +22,16 @@ export class BlobStore {
     if (!stored) throw new Error(`R2 refused blob ${id}`);
   }
 
-  /** The blob's bytes (all, or `range` of them) in chunks of up to READ_SIZE; null when there is no such blob. */
+  /** The blob's bytes (all, or `range` of them) as R2 streams them; null when there is no such blob. */
   async get(id: string, range?: { offset: number; length: number }): Promise<ReadableStream<Uint8Array> | null> {
     const object = await this.r2.get(id, range ? { range } : undefined);
-    return object && inLargeChunks(object.body, Math.max(1, Math.min(READ_SIZE, range?.length ?? object.size)));
+    return object && object.body;
+  }
+
+  /** Like get, into memory: for reads small enough to hold. */
+  async getBytes(id: string, range?: { offset: number; length: number }): Promise<Uint8Array | null> {
+    const object = await this.r2.get(id, range ? { range } : undefined);
+    return object && new Uint8Array(await object.arrayBuffer());
   }
 
   /** One page of stored blobs with their upload times, from `cursor`. */
