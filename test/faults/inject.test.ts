@@ -3,6 +3,7 @@
 // first traced (which D1 and R2 calls it makes, in order); then each call in turn fails before or
 // after it is made, or hangs. After each fault: every object reads back whole as a version it may
 // hold, that version survives GC, no referenced blob is gone from R2, and GC leaves no orphan.
+// A fault answers 503 (retryable) wherever it happens; D1 or R2 down answers 503 to every request.
 import { randomBytes } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
@@ -12,6 +13,12 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -221,8 +228,8 @@ describe('injected D1 and R2 faults', () => {
         if (!injected) continue;
         totals.faults++;
         const where = `${name}: ${mode} at call ${i + 1} (${call})`;
-        // A fault may only ever surface as an S3 error the client can read (a 5xx: retry).
-        if (!result.ok && result.status === 0 && name !== 'gc' && name !== 'rewrap') {
+        // A fault may only ever surface as an S3 error that tells the client to retry: a 503.
+        if (!result.ok && result.status !== 503 && name !== 'gc' && name !== 'rewrap') {
           totals.uncleanAnswers++;
           problems.push(`${where}: answered ${result.code}`);
         }
@@ -245,6 +252,53 @@ describe('injected D1 and R2 faults', () => {
 
   it('a retried Complete after an ambiguous failure answers 200', () => {
     expect(completeRetries).toEqual([]);
+  });
+});
+
+describe('D1 or R2 down outside a write commit', () => {
+  const Key = 'outage';
+  const requests: Record<string, () => Promise<unknown>> = {
+    GetObject: () => client.send(new GetObjectCommand({ Bucket: bucket, Key })).then((r) => r.Body!.transformToByteArray()),
+    HeadObject: () => client.send(new HeadObjectCommand({ Bucket: bucket, Key })),
+    GetObjectAttributes: () => client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key, ObjectAttributes: ['ObjectSize'] })),
+    ListObjectsV2: () => client.send(new ListObjectsV2Command({ Bucket: bucket })),
+    ListBuckets: () => client.send(new ListBucketsCommand({})),
+    HeadBucket: () => client.send(new HeadBucketCommand({ Bucket: bucket })),
+    DeleteObject: () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key })),
+    DeleteObjects: () => client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key }] } })),
+    CreateBucket: () => client.send(new CreateBucketCommand({ Bucket: 'made-while-down' })),
+  };
+
+  /** Each request's answer (HEAD answers carry no error code) while every call to `store` fails. */
+  async function answersWhileDown(store: 'd1' | 'r2', names: string[]): Promise<Record<string, unknown>> {
+    await faults.set({ call: store, mode: 'fail-before' });
+    const answers: Record<string, unknown> = {};
+    try {
+      for (const name of names) {
+        const result = await outcome(requests[name]!());
+        answers[name] = result.ok || name.startsWith('Head') ? { ok: result.ok, ...(result.ok ? {} : { status: result.status }) } : result;
+      }
+    } finally {
+      await faults.clear();
+    }
+    return answers;
+  }
+  const unavailable = (name: string) => (name.startsWith('Head') ? { ok: false, status: 503 } : { ok: false, code: 'ServiceUnavailable', status: 503 });
+
+  it('answers every request with 503 ServiceUnavailable while D1 is down, changing nothing', async () => {
+    model.expect(bucket, Key, [await put(Key, randomBytes(100))]);
+    const names = Object.keys(requests);
+    const answers = await answersWhileDown('d1', names);
+    expect(answers).toEqual(Object.fromEntries(names.map((n) => [n, unavailable(n)])));
+    expect(await model.verify(client)).toEqual([]);
+    expect(await outcome(client.send(new HeadBucketCommand({ Bucket: 'made-while-down' })))).toMatchObject({ ok: false, status: 404 });
+  });
+
+  it('answers a read with 503 ServiceUnavailable while R2 is down; what needs only D1 still works', async () => {
+    model.expect(bucket, Key, [await put(Key, randomBytes(100))]);
+    const answers = await answersWhileDown('r2', ['GetObject', 'HeadObject', 'ListObjectsV2']);
+    expect(answers).toEqual({ GetObject: unavailable('GetObject'), HeadObject: { ok: true }, ListObjectsV2: { ok: true } });
+    expect(await model.verify(client)).toEqual([]);
   });
 });
 
