@@ -56,7 +56,7 @@ function forbidden(message: string, method: string, address: Address): S3Error {
   return new S3Error('AccessForbidden', `CORSResponse: ${message}`, { Method: method, ResourceType: address.key === null ? 'BUCKET' : 'OBJECT' });
 }
 
-async function preflight(request: Request, address: Address, store: CorsStore): Promise<Response> {
+async function preflight(request: Request, address: Address, store: CorsStore<CorsRule>): Promise<Response> {
   const origin = request.headers.get('origin');
   if (origin === null) throw new S3Error('BadRequest', 'Insufficient information. Origin request header needed.');
   const method = request.headers.get('access-control-request-method');
@@ -83,7 +83,7 @@ async function preflight(request: Request, address: Address, store: CorsStore): 
 export async function corsPreflight(request: Request, env: Bindings, requestId: string): Promise<Response> {
   let response: Response;
   try {
-    response = await preflight(request, requestAddress(request, env.VIRTUAL_HOST_SUFFIXES), new CorsStore(env.DB));
+    response = await preflight(request, requestAddress(request, env.VIRTUAL_HOST_SUFFIXES), new CorsStore<CorsRule>(env.DB));
   } catch (e) {
     const err = e instanceof S3Error ? e : (storageOutage(e) ?? new S3Error('InternalError', 'We encountered an internal error. Please try again.'));
     if (!(e instanceof S3Error)) console.error('preflight failed', e instanceof Error ? e.message : String(e));
@@ -108,7 +108,7 @@ export async function withCors(response: Response, request: Request, env: Bindin
     return response;
   }
   if (address.bucket === null) return response;
-  const rules = await new CorsStore(env.DB).get(address.bucket).catch(() => null);
+  const rules = await new CorsStore<CorsRule>(env.DB).get(address.bucket).catch(() => null);
   const rule = rules && matchRule(rules, origin, request.method, []);
   if (rule) for (const [name, value] of Object.entries(corsHeaders(rule, origin, []))) response.headers.set(name, value);
   return response;

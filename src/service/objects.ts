@@ -124,7 +124,9 @@ export class ObjectService {
   }
 
   async put(bucket: string, key: string, input: PutInput): Promise<ObjectRecord> {
-    const found = await this.requireBucket(bucket);
+    // Possibly a few seconds old: the commit below fails if the bucket changed since.
+    const found = await this.meta.getBucketForWrite(bucket);
+    if (!found) throw noSuchBucket(bucket);
     const condition = input.condition ?? {};
     if (condition.ifNoneMatch || condition.ifMatch !== undefined) {
       const found = await this.meta.getObject(bucket, key);
@@ -153,7 +155,7 @@ export class ObjectService {
     };
     let committed: boolean;
     try {
-      committed = await this.meta.putObject(record, condition);
+      committed = await this.meta.putObject(record, found, condition);
     } catch (e) {
       // Ambiguous: the commit may have happened (D1 is across a network). The blob is not trashed;
       // if no row refers to it, the orphan sweep collects it after the grace period.
@@ -161,9 +163,19 @@ export class ObjectService {
     }
     if (!committed) {
       await this.meta.trashBlobs([blobId], Date.now()).catch(() => {});
-      throw preconditionFailed();
+      throw await this.whyNotCommitted(found);
     }
     return record;
+  }
+
+  /** Why a PUT's guarded commit did not happen: the bucket went or changed, else its condition failed. */
+  private async whyNotCommitted(written: BucketRecord): Promise<S3Error> {
+    const now = await this.meta.getBucket(written.name);
+    if (!now) return noSuchBucket(written.name);
+    if (now.createdAt !== written.createdAt || JSON.stringify(now.encryption) !== JSON.stringify(written.encryption)) {
+      return new S3Error('ServiceUnavailable', "The bucket's configuration changed while the object was being written; nothing was stored. Please retry.");
+    }
+    return preconditionFailed();
   }
 
   /**

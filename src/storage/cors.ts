@@ -1,19 +1,27 @@
-// Buckets' CORS rules in D1 (buckets.cors, migration 0007).
-import type { CorsRule } from '../s3/cors';
+// Buckets' CORS rules in D1 (buckets.cors, migration 0007), read through the isolate's bucket cache:
+// like AWS, a change made through another isolate may take a few seconds to apply.
+import { BucketCache } from './bucket-cache';
 
-export class CorsStore {
-  constructor(private readonly db: D1Database) {}
+export class CorsStore<Rule> {
+  private readonly buckets: BucketCache;
 
-  /** The bucket's rules (null: none configured), or undefined when the bucket does not exist. */
-  async get(bucket: string): Promise<CorsRule[] | null | undefined> {
-    const row = await this.db.prepare('SELECT cors FROM buckets WHERE name = ?').bind(bucket).first<{ cors: string | null }>();
+  constructor(private readonly db: D1Database) {
+    this.buckets = new BucketCache(db);
+  }
+
+  /**
+   * The bucket's rules (null: none configured), or undefined when the bucket does not exist; with
+   * `fresh` read from D1, otherwise possibly a few seconds old.
+   */
+  async get(bucket: string, fresh = false): Promise<Rule[] | null | undefined> {
+    const row = await (fresh ? this.buckets.read(bucket) : this.buckets.get(bucket));
     if (!row) return undefined;
-    return row.cors === null ? null : (JSON.parse(row.cors) as CorsRule[]);
+    return row.cors === null ? null : (JSON.parse(row.cors) as Rule[]);
   }
 
   /** Sets (or with null, removes) the rules; false when the bucket does not exist. */
-  async set(bucket: string, rules: CorsRule[] | null): Promise<boolean> {
-    const r = await this.db.prepare('UPDATE buckets SET cors = ? WHERE name = ?').bind(rules && JSON.stringify(rules), bucket).run();
+  async set(bucket: string, rules: Rule[] | null): Promise<boolean> {
+    const r = await this.buckets.writing(bucket, () => this.db.prepare('UPDATE buckets SET cors = ? WHERE name = ?').bind(rules && JSON.stringify(rules), bucket).run());
     return r.meta.changes > 0;
   }
 }

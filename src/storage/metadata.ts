@@ -1,4 +1,5 @@
 // Buckets and object rows in D1. Every function is one round trip (a statement or an atomic batch).
+import { BucketCache, type BucketRow } from './bucket-cache';
 
 /** Row columns of ObjectHeaders and user metadata, shared by objects and uploads. */
 export interface DescriptionRow {
@@ -142,13 +143,7 @@ export interface BucketRecord {
   encryption: BucketEncryption | null;
 }
 
-interface BucketRow {
-  name: string;
-  created_at: number;
-  encryption: string | null;
-}
-
-const toBucket = (r: BucketRow): BucketRecord => ({
+const toBucket = (r: Omit<BucketRow, 'cors'>): BucketRecord => ({
   name: r.name,
   createdAt: r.created_at,
   encryption: r.encryption === null ? null : (JSON.parse(r.encryption) as BucketEncryption),
@@ -222,20 +217,33 @@ function toRecord(r: ObjectRow): ObjectRecord {
 export type Lookup<T> = { bucketExists: false } | { bucketExists: true; value: T | null };
 
 export class MetadataStore {
-  constructor(private readonly db: D1Database) {}
+  private readonly buckets: BucketCache;
+
+  constructor(private readonly db: D1Database) {
+    this.buckets = new BucketCache(db);
+  }
 
   // Buckets
 
   async createBucket(name: string, now: number): Promise<boolean> {
-    const r = await this.db
-      .prepare('INSERT INTO buckets (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING')
-      .bind(name, now)
-      .run();
+    const r = await this.buckets.writing(name, () =>
+      this.db.prepare('INSERT INTO buckets (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').bind(name, now).run(),
+    );
     return r.meta.changes > 0;
   }
 
   async getBucket(name: string): Promise<BucketRecord | null> {
-    const r = await this.db.prepare('SELECT name, created_at, encryption FROM buckets WHERE name = ?').bind(name).first<BucketRow>();
+    const r = await this.buckets.read(name);
+    return r && toBucket(r);
+  }
+
+  /**
+   * The bucket as this isolate last read it (at most BUCKET_CACHE_TTL_MS ago), for a write whose
+   * commit names it: putObject fails rather than commit into a bucket deleted, re-created or given
+   * another default encryption since.
+   */
+  async getBucketForWrite(name: string): Promise<BucketRecord | null> {
+    const r = await this.buckets.get(name);
     return r && toBucket(r);
   }
 
@@ -246,10 +254,9 @@ export class MetadataStore {
 
   /** Sets (or with null, resets) a bucket's default encryption; false when the bucket is missing. */
   async setBucketEncryption(name: string, encryption: BucketEncryption | null): Promise<boolean> {
-    const r = await this.db
-      .prepare('UPDATE buckets SET encryption = ? WHERE name = ?')
-      .bind(encryption && JSON.stringify(encryption), name)
-      .run();
+    const r = await this.buckets.writing(name, () =>
+      this.db.prepare('UPDATE buckets SET encryption = ? WHERE name = ?').bind(encryption && JSON.stringify(encryption), name).run(),
+    );
     return r.meta.changes > 0;
   }
 
@@ -260,7 +267,7 @@ export class MetadataStore {
    */
   async deleteBucket(name: string, now: number): Promise<'deleted' | 'missing' | 'not-empty'> {
     const empty = 'NOT EXISTS (SELECT 1 FROM objects WHERE bucket = ?1)';
-    const results = await this.db.batch([
+    const results = await this.buckets.writing(name, () => this.db.batch([
       this.db
         .prepare(
           `INSERT INTO blob_trash (blob_id, trashed_at) SELECT blob_id, ?2 FROM upload_parts
@@ -271,7 +278,7 @@ export class MetadataStore {
       this.db.prepare(`DELETE FROM uploads WHERE bucket = ?1 AND ${empty}`).bind(name),
       this.db.prepare(`DELETE FROM bucket_keys WHERE bucket = ?1 AND ${empty}`).bind(name),
       this.db.prepare(`DELETE FROM buckets WHERE name = ?1 AND ${empty}`).bind(name),
-    ]);
+    ]));
     if ((results.at(-1)?.meta.changes ?? 0) > 0) return 'deleted';
     return (await this.getBucket(name)) ? 'not-empty' : 'missing';
   }
@@ -305,8 +312,15 @@ export class MetadataStore {
    * the trash in the same transaction, so concurrent writers each trash exactly what they replaced.
    * With a condition (conditional PUT), false when it did not hold at commit, and nothing changed.
    */
-  async putObject(record: ObjectRecord, condition: WriteCondition = {}): Promise<boolean> {
+  /**
+   * Commits `record` if `condition` holds and the bucket is still `bucket` (same creation, same
+   * default encryption); false, with nothing changed, otherwise.
+   */
+  async putObject(record: ObjectRecord, bucket: BucketRecord, condition: WriteCondition = {}): Promise<boolean> {
     const statements = replaceObjectStatements(this.db, record);
+    statements.unshift(
+      guard(this.db, 'EXISTS (SELECT 1 FROM buckets WHERE name = ?1 AND created_at = ?2 AND encryption IS ?3)', bucket.name, bucket.createdAt, bucket.encryption && JSON.stringify(bucket.encryption)),
+    );
     if (condition.ifNoneMatch) {
       statements.unshift(guard(this.db, 'NOT EXISTS (SELECT 1 FROM objects WHERE bucket = ?1 AND key = ?2)', record.bucket, record.key));
     }

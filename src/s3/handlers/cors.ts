@@ -70,13 +70,13 @@ export function parseCorsConfiguration(text: string): CorsRule[] {
 export async function putBucketCors({ request, auth, objects, c }: S3Request, bucket: string): Promise<Response> {
   await objects.requireBucket(bucket);
   const rules = parseCorsConfiguration(await readUploadText(request, auth.payload, MAX_CONFIGURATION_BYTES));
-  await new CorsStore(c.env.DB).set(bucket, rules);
+  await new CorsStore<CorsRule>(c.env.DB).set(bucket, rules);
   return new Response(null, { status: 200 });
 }
 
 export async function getBucketCors({ objects, c }: S3Request, bucket: string): Promise<Response> {
   await objects.requireBucket(bucket);
-  const rules = await new CorsStore(c.env.DB).get(bucket);
+  const rules = await new CorsStore<CorsRule>(c.env.DB).get(bucket, true);
   if (!rules) throw new S3Error('NoSuchCORSConfiguration', 'The CORS configuration does not exist', { BucketName: bucket });
   const CORSRule = rules.map((r) => ({
     ID: r.id,
@@ -91,6 +91,6 @@ export async function getBucketCors({ objects, c }: S3Request, bucket: string): 
 
 export async function deleteBucketCors({ objects, c }: S3Request, bucket: string): Promise<Response> {
   await objects.requireBucket(bucket);
-  await new CorsStore(c.env.DB).set(bucket, null);
+  await new CorsStore<CorsRule>(c.env.DB).set(bucket, null);
   return new Response(null, { status: 204 });
 }
