@@ -389,20 +389,19 @@ export class MetadataStore {
     return row!.n;
   }
 
-  /** Re-seals an object or upload row (or an SSE-C upload's manifest key) in place if its sealed key is still `row.sealedKey`. */
+  /** Re-seals an objects, uploads or upload_manifests row in place if its sealed key is still `row.sealedKey`. */
   async updateKmsSealing(row: KmsSealedRow, kekId: string, sealedKey: Uint8Array): Promise<boolean> {
-    const r =
+    const sql =
       row.table === 'uploads'
-        ? await this.db.prepare('UPDATE uploads SET kek_id = ?1, sealed_key = ?2 WHERE upload_id = ?3 AND sealed_key = ?4').bind(kekId, sealedKey, row.id, row.sealedKey).run()
-        : row.table === 'upload_manifests'
-          ? await this.db
-              .prepare('UPDATE uploads SET manifest_kek_id = ?1, manifest_sealed_key = ?2 WHERE upload_id = ?3 AND manifest_sealed_key = ?4')
-              .bind(kekId, sealedKey, row.id, row.sealedKey)
-              .run()
-          : await this.db
+        ? 'UPDATE uploads SET kek_id = ?1, sealed_key = ?2 WHERE upload_id = ?3 AND sealed_key = ?4'
+        : 'UPDATE uploads SET manifest_kek_id = ?1, manifest_sealed_key = ?2 WHERE upload_id = ?3 AND manifest_sealed_key = ?4';
+    const r =
+      row.table === 'objects'
+        ? await this.db
             .prepare('UPDATE objects SET kek_id = ?1, sealed_key = ?2 WHERE bucket = ?3 AND key = ?4 AND sealed_key = ?5')
             .bind(kekId, sealedKey, row.bucket, row.key, row.sealedKey)
-            .run();
+            .run()
+        : await this.db.prepare(sql).bind(kekId, sealedKey, row.id, row.sealedKey).run();
     return r.meta.changes > 0;
   }
 
