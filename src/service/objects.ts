@@ -102,10 +102,10 @@ export class ObjectService {
   open(record: StoredObject, sse: SseRequest): OpenedObject {
     let objectKey: Promise<ObjectKey> | null = null;
     const opened = () => (objectKey ??= this.encryption.open(record, sse, record.bucket, record.key));
-    const segments: Segment[] =
-      record.partsCount !== null
-        ? record.parts.map((p) => ({ blobId: p.blobId, size: p.size, key: async () => streamKey(await opened(), p) }))
-        : [{ blobId: record.blobId!, size: record.size, key: async () => streamKey(await opened(), null) }];
+    const multipart = record.partsCount !== null;
+    const segments: Segment[] = multipart
+      ? record.parts.map((p) => ({ blobId: p.blobId, size: p.size, key: async () => streamKey(await opened(), p) }))
+      : [{ blobId: record.blobId!, size: record.size, key: async () => streamKey(await opened(), null) }];
     return {
       record,
       partSizes: segments.map((s) => s.size),
