@@ -6,12 +6,14 @@ import { collectGarbage } from './service/gc';
 import { SCRUB_CRON, scheduledScrub } from './service/scrub';
 import { BlobStore } from './storage/blobs';
 import { GcStateStore, MetadataStore } from './storage/metadata';
+import { withOutageMarks } from './storage/outage';
 import { UploadStore } from './storage/uploads';
 
 const HOUR = 3600 * 1000;
 
 export default {
-  fetch: withFaults(app.fetch),
+  // A storage call's failure is known as such, to be answered 503 (src/storage/outage.ts).
+  fetch: withFaults((request, env, ctx) => app.fetch(request, withOutageMarks(env), ctx)),
   async scheduled(controller, realEnv) {
     const env = faultyEnv(realEnv);
     if (controller.cron === SCRUB_CRON) {

@@ -1,5 +1,6 @@
 // The local front (scripts/front.mjs) between clients and workerd: Expect handling, early error
-// answers while the client is still sending, keep-alive, and bytes passed through unchanged.
+// answers while the client is still sending, keep-alive, and bytes passed through unchanged (raw
+// paths, Host, and non-ASCII header values both ways).
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
@@ -7,7 +8,9 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFront } from '../scripts/front.mjs';
+import { rawRequest } from './helpers/raw-http';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
+import { signRequest } from './helpers/sign';
 
 let svc: Service;
 let s3: S3Client;
@@ -126,6 +129,33 @@ describe('the local front', () => {
       extra: { host: `${bucket}.localhost:${port}` },
     });
     expect([virtual.status, virtual.body.toString()]).toEqual([200, 'raw path']);
+  });
+
+  it('passes non-ASCII user metadata and Content-Disposition both ways as workerd answers them directly', async () => {
+    const direct = (await svc.mf.ready).origin;
+    const sent = {
+      'x-amz-meta-title': 'café € 😀 Ελληνικά',
+      'x-amz-meta-mixed': ' a\tb ünï ',
+      'content-disposition': "attachment; filename=\"naïve €.txt\"; filename*=UTF-8''na%C3%AFve%20%E2%82%AC.txt",
+    };
+    /** The raw bytes (as latin1 text) of the headers sent, as answered by GET and HEAD via `origin`. */
+    const answered = async (origin: string, key: string) => {
+      const out = [];
+      for (const method of ['GET', 'HEAD']) {
+        const a = await rawRequest(`${origin}/${bucket}/${key}`, method, (await signRequest(method, `${origin}/${bucket}/${key}`, {})).headers);
+        out.push({ status: a.status, ...Object.fromEntries(Object.keys(sent).map((h) => [h, a.headers[h]])) });
+      }
+      return out;
+    };
+    const asBytes = Object.fromEntries(Object.entries(sent).map(([h, v]) => [h, Buffer.from(v.trim(), 'utf8').toString('latin1')]));
+    for (const [via, origin] of [['front', svc.endpoint], ['workerd', direct]] as const) {
+      const key = `utf8-via-${via}`;
+      const put = await signRequest('PUT', `${origin}/${bucket}/${key}`, sent);
+      expect((await rawRequest(`${origin}/${bucket}/${key}`, 'PUT', put.headers, 'body')).status).toBe(200);
+      const viaFront = await answered(svc.endpoint, key);
+      expect(viaFront).toEqual([{ status: 200, ...asBytes }, { status: 200, ...asBytes }]);
+      expect(await answered(direct, key)).toEqual(viaFront);
+    }
   });
 
   it('opens a new workerd connection when workerd closed an idle one, and closes the client when an answer is cut short', async () => {

@@ -50,6 +50,12 @@ async function createUser(): Promise<{ accessKeyId: string; secretAccessKey: str
   const response = await admin.fetch(`${svc.endpoint}/_admin/users`, { method: 'POST', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, body: JSON.stringify({ name: 'reader', policy }) });
   return response.json();
 }
+/** What the health report counts under each KMS key (keys that protect nothing are left out). */
+async function keyCounts(): Promise<Record<string, { objects: number; uploads: number }>> {
+  const admin = new AwsClient({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, service: 's3', region: 'us-east-1' });
+  const { keys } = (await (await admin.fetch(`${svc.endpoint}/_admin/health`)).json()) as { keys: { kmsKeyId: string; objects: number; uploads: number }[] };
+  return Object.fromEntries(keys.filter((k) => k.objects || k.uploads).map((k) => [k.kmsKeyId, { objects: k.objects, uploads: k.uploads }]));
+}
 const sealedKeys = async () => (await svc.db.prepare('SELECT key, kek_id, hex(sealed_key) FROM objects ORDER BY key').all()).results;
 const blobs = async () => (await svc.r2.list({ prefix: 'blobs/' })).objects.map((o) => `${o.key}:${o.etag}`).sort();
 
@@ -77,20 +83,27 @@ describe('re-wrap', () => {
     const { UploadId } = await svc.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'pending', ServerSideEncryption: 'aws:kms' }));
     const part = randomBytes(2000);
     const { ETag } = await svc.client.send(new UploadPartCommand({ Bucket: bucket, Key: 'pending', UploadId, PartNumber: 1, Body: part }));
+    // An SSE-C upload: its parts-manifest key is sealed under the KMS's default key (key-one).
+    const ssecUpload = await svc.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'pending-ssec', ...ssec }));
+    const ssecPart = randomBytes(3000);
+    const ssecEtag = (await svc.client.send(new UploadPartCommand({ Bucket: bucket, Key: 'pending-ssec', UploadId: ssecUpload.UploadId, PartNumber: 1, Body: ssecPart, ...ssec }))).ETag;
     const user = await createUser();
     const before = await blobs();
+    expect((await keyCounts())['key-one']).toEqual({ objects: 8, uploads: 2 });
 
     const { totals, progress, code } = await rewrap('--key-id', 'key-two', '--batch', '3');
-    // 6 objects sealed by the KMS, 1 SSE-S3 object, 1 upload, 1 bucket key (which seals kms/5), 1 access key's secret.
+    // 6 objects sealed by the KMS, 1 SSE-S3 object, 1 upload, 1 bucket key (which seals kms/5), 1 access key's secret,
+    // 1 SSE-C upload's manifest key.
     expect(code).toBe(0);
-    expect(totals).toMatchObject({ examined: 10, rewrapped: 10, skipped: 0, failed: 0, failures: [] });
+    expect(totals).toMatchObject({ examined: 11, rewrapped: 11, skipped: 0, failed: 0, failures: [] });
     expect(progress.trim().split('\n')).toEqual([
-      expect.stringMatching(/^examined 3\/10, re-wrapped 3, skipped 0, failed 0; cursor '\[2,.*\]'$/),
-      expect.stringMatching(/^examined 6\/10, re-wrapped 6, .*; cursor '/),
-      expect.stringMatching(/^examined 9\/10, re-wrapped 9, .*; cursor '/),
-      'examined 10/10, re-wrapped 10, skipped 0, failed 0; done',
+      expect.stringMatching(/^examined 3\/11, re-wrapped 3, skipped 0, failed 0; cursor '\[2,.*\]'$/),
+      expect.stringMatching(/^examined 6\/11, re-wrapped 6, .*; cursor '/),
+      expect.stringMatching(/^examined 9\/11, re-wrapped 9, .*; cursor '/),
+      'examined 11/11, re-wrapped 11, skipped 0, failed 0; done',
     ]);
     expect(await blobs()).toEqual(before);
+    expect((await keyCounts())['key-one']).toBeUndefined();
 
     // The old key goes: everything must now open under key-two.
     await backend('kes', svc.devKms!).deleteKey('key-one');
@@ -103,6 +116,10 @@ describe('re-wrap', () => {
     asUser.destroy();
     await svc.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'pending', UploadId, MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] } }));
     expect((await read('pending')).equals(part)).toBe(true);
+    // Completed without the SSE-C key, as the aws CLI does: the manifest key opens under key-two.
+    const parts = { Parts: [{ ETag: ssecEtag, PartNumber: 1 }] };
+    await svc.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'pending-ssec', UploadId: ssecUpload.UploadId, MultipartUpload: parts }));
+    expect((await read('pending-ssec', ssec)).equals(ssecPart)).toBe(true);
 
     expect((await rewrap('--key-id', 'key-two')).totals).toMatchObject({ rewrapped: 0, skipped: 0, failed: 0 });
   });

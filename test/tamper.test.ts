@@ -6,6 +6,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  GetObjectAttributesCommand,
   PutBucketEncryptionCommand,
   PutObjectCommand,
   S3ServiceException,
@@ -32,8 +33,8 @@ type Mode = keyof typeof MODES;
 
 const DATA_DAMAGED = 'The stored object data failed authentication; no unauthenticated bytes were returned.';
 
-/** How a read ends: the whole body, or the S3 error (code, status, message) the client got. */
-async function outcome(p: Promise<Buffer>): Promise<Buffer | { code: string; status?: number; message: string }> {
+/** How a request ends: its result, or the S3 error (code, status, message) the client got. */
+async function outcome<T>(p: Promise<T>): Promise<T | { code: string; status?: number; message: string }> {
   try {
     return await p;
   } catch (e) {
@@ -110,6 +111,7 @@ describe.each(Object.keys(MODES) as Mode[])('multipart %s', (mode) => {
   const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB + 3), randomBytes(70_000)];
   const body = Buffer.concat(parts);
   const get = (extra: Record<string, unknown> = {}) => readBytes(svc.client, b, key, { ...read, ...extra });
+  const attributes = () => svc.client.send(new GetObjectAttributesCommand({ Bucket: b, Key: key, ObjectAttributes: ['ObjectParts', 'ObjectSize'], ...read }));
   const partRows = async () =>
     (await svc.db.prepare('SELECT part_number, ordinal, blob_id, size FROM object_parts WHERE bucket = ? AND key = ? ORDER BY ordinal').bind(b, key).all<{ part_number: number; ordinal: number; blob_id: string; size: number }>())
       .results;
@@ -142,12 +144,16 @@ describe.each(Object.keys(MODES) as Mode[])('multipart %s', (mode) => {
       ]);
   }
 
-  /** Applies `statements` to the stored rows, expects the damaged-data error (also for `extra` reads), restores. */
-  async function refuses(statements: [string, ...unknown[]][], extra: Record<string, unknown>[] = []): Promise<void> {
+  /**
+   * Applies `statements` to the stored rows, expects the damaged-data error (also for `extra` reads,
+   * and from GetObjectAttributes when the part list no longer matches its manifest), restores.
+   */
+  async function refuses(statements: [string, ...unknown[]][], { extra = [] as Record<string, unknown>[], partListForged = true } = {}): Promise<void> {
     const restore = await saved();
     for (const [sql, ...values] of statements) await exec(sql, ...values);
     await tampered(restore, async () => {
       expect(await outcome(get())).toEqual(damagedData);
+      if (partListForged) expect(await outcome(attributes())).toEqual(damagedData);
       for (const e of extra) expect(await outcome(get(e))).toEqual(damagedData);
     });
   }
@@ -161,15 +167,19 @@ describe.each(Object.keys(MODES) as Mode[])('multipart %s', (mode) => {
         [`UPDATE object_parts SET ordinal = 1 WHERE ${where} AND ordinal = 2`, b, key],
         [`UPDATE object_parts SET ordinal = 2 WHERE ${where} AND ordinal = 99`, b, key],
       ],
-      [{ PartNumber: 2 }, { Range: 'bytes=0-10' }],
+      { extra: [{ PartNumber: 2 }, { Range: 'bytes=0-10' }] },
     ));
 
+  // The part list (numbers, sizes) stays the sealed one, so GetObjectAttributes may report it.
   it('refuses swapped part blobs', async () => {
     const [one, two] = await partRows();
-    await refuses([
-      [`UPDATE object_parts SET blob_id = ? WHERE ${where} AND ordinal = 1`, two!.blob_id, b, key],
-      [`UPDATE object_parts SET blob_id = ? WHERE ${where} AND ordinal = 2`, one!.blob_id, b, key],
-    ]);
+    await refuses(
+      [
+        [`UPDATE object_parts SET blob_id = ? WHERE ${where} AND ordinal = 1`, two!.blob_id, b, key],
+        [`UPDATE object_parts SET blob_id = ? WHERE ${where} AND ordinal = 2`, one!.blob_id, b, key],
+      ],
+      { partListForged: false },
+    );
   });
 
   it('refuses a dropped part with the sizes adjusted to match', async () => {
@@ -191,6 +201,8 @@ describe.each(Object.keys(MODES) as Mode[])('multipart %s', (mode) => {
 
   it('reads back whole once the damage is undone', async () => {
     expect(sha(await get())).toBe(sha(body));
+    const { ObjectParts, ObjectSize } = await attributes();
+    expect([ObjectSize, ObjectParts?.Parts?.map((p) => p.Size)]).toEqual([body.length, parts.map((p) => p.length)]);
     expect(sha(await get({ Range: 'bytes=5242870-5242890' }))).toBe(sha(body.subarray(5242870, 5242891)));
   });
 });

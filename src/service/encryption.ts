@@ -123,7 +123,7 @@ function resolve(sse: SseRequest, bucketDefault: BucketEncryption | null): Resol
 }
 
 /** The binding of an SSE-C upload's KMS-sealed manifest key. */
-const manifestBinding = (bucket: string, key: string): KeyBinding => ({ mode: 'SSE-C', bucket, key, kmsKeyId: 'parts manifest' });
+export const manifestBinding = (bucket: string, key: string): KeyBinding => ({ mode: 'SSE-C', bucket, key, kmsKeyId: 'parts manifest' });
 
 function damagedKeyMaterial(): S3Error {
   return new S3Error('InternalError', 'The object key material failed authentication: the object is damaged or was moved.');

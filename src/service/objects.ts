@@ -110,12 +110,18 @@ export class ObjectService {
       record,
       partSizes: segments.map((s) => s.size),
       read: async (range) => {
-        if (multipart && !(await this.encryption.verifyManifest(await opened(), record.partsMac, record.partsCount!, record.parts))) {
-          throw damaged(record.parts[0]?.blobId ?? record.key, 'parts do not match the manifest');
-        }
+        await this.verifyParts(record, sse, opened);
         return readSegments(this.blobs, segments, range);
       },
     };
+  }
+
+  /** Checks a multipart object's part rows (from head) against its manifest MAC; damaged data if they differ. */
+  async verifyParts(record: StoredObject, sse: SseRequest, objectKey = () => this.encryption.open(record, sse, record.bucket, record.key)): Promise<void> {
+    if (record.partsCount === null) return;
+    if (!(await this.encryption.verifyManifest(await objectKey(), record.partsMac, record.partsCount, record.parts))) {
+      throw damaged(record.parts[0]?.blobId ?? record.key, 'parts do not match the manifest');
+    }
   }
 
   async put(bucket: string, key: string, input: PutInput): Promise<ObjectRecord> {

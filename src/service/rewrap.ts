@@ -1,8 +1,8 @@
-// Re-wrap: re-seals the KMS-sealed key material of every object, upload and bucket key, and the
-// secrets of access keys, under another KMS key (or the newest version of the same one) without
-// touching object data. Batched and resumable by cursor; safe while traffic flows, because each row
-// is updated only if its sealed key is still the one that was re-wrapped (an object overwritten
-// meanwhile is skipped: it is new).
+// Re-wrap: re-seals the KMS-sealed key material of every object, upload and bucket key, the
+// parts-manifest keys of SSE-C uploads, and the secrets of access keys, under another KMS key (or
+// the newest version of the same one) without touching object data. Batched and resumable by
+// cursor; safe while traffic flows, because each row is updated only if its sealed key is still the
+// one that was re-wrapped (an object overwritten meanwhile is skipped: it is new).
 // The target key must exist and be enabled before anything is re-sealed; a row the KMS cannot
 // re-wrap (its old key gone, damaged key material, a KMS failure) is reported and passed over.
 import type { KeyBinding } from '../crypto/keys';
@@ -10,7 +10,7 @@ import { type Kms, KmsError } from '../kms/kms';
 import type { BucketKeyStore } from '../storage/bucket-keys';
 import type { KmsSealedRow, MetadataStore } from '../storage/metadata';
 import type { UserStore } from '../storage/users';
-import { kmsFailure } from './encryption';
+import { kmsFailure, manifestBinding } from './encryption';
 import { secretBinding } from './identities';
 
 export interface RewrapBatch {
@@ -90,7 +90,11 @@ export class Rewrapper {
   }
 }
 
-const binding = (row: KmsSealedRow): KeyBinding => (row.table === 'users' ? secretBinding(row.id) : { mode: row.sseMode, bucket: row.bucket, key: row.key });
+function binding(row: KmsSealedRow): KeyBinding {
+  if (row.table === 'users') return secretBinding(row.id);
+  if (row.table === 'upload_manifests') return manifestBinding(row.bucket, row.key);
+  return { mode: row.sseMode, bucket: row.bucket, key: row.key };
+}
 
 /** Throws the S3 error for a target key that does not exist or may not be used. */
 async function usableTarget(kms: Kms, keyId: string): Promise<void> {

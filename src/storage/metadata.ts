@@ -151,6 +151,8 @@ const toBucket = (r: Omit<BucketRow, 'cors'>): BucketRecord => ({
 
 /** Rows whose key material the KMS sealed itself (not a bucket key, not an SSE-C key). */
 const KMS_SEALED = "sse_mode IN ('SSE-S3', 'SSE-KMS') AND bucket_key_id IS NULL";
+/** SSE-C uploads whose parts-manifest key is sealed through the KMS (docs/KEYS.md). */
+const MANIFEST_SEALED = 'manifest_kek_id IS NOT NULL';
 
 /** D1 hands BLOB columns back as ArrayBuffer or as an array of numbers, depending on the runtime. */
 export function bytes(v: ArrayBuffer | number[] | null): Uint8Array | null {
@@ -344,6 +346,8 @@ export class MetadataStore {
            SELECT 2, bucket || char(0) || key, 'objects', '', bucket, key, sse_mode, NULL, kek_id, sealed_key, kms_context FROM objects WHERE ${KMS_SEALED}
            UNION ALL
            SELECT 3, access_key_id, 'users', access_key_id, '', '', 'SSE-KMS', NULL, kek_id, sealed_secret, NULL FROM users
+           UNION ALL
+           SELECT 4, upload_id, 'upload_manifests', upload_id, bucket, key, 'SSE-C', NULL, manifest_kek_id, manifest_sealed_key, NULL FROM uploads WHERE ${MANIFEST_SEALED}
          ) WHERE (rank, position) > (?1, ?2) ORDER BY rank, position LIMIT ?3`,
       )
       .bind(rank, position, limit)
@@ -378,20 +382,26 @@ export class MetadataStore {
   async countKmsSealedRows(): Promise<number> {
     const count = (table: string, where = '') => `(SELECT count(*) FROM ${table} ${where})`;
     const row = await this.db
-      .prepare(`SELECT ${count('bucket_keys')} + ${count('uploads', `WHERE ${KMS_SEALED}`)} + ${count('objects', `WHERE ${KMS_SEALED}`)} + ${count('users')} AS n`)
+      .prepare(
+        `SELECT ${count('bucket_keys')} + ${count('uploads', `WHERE ${KMS_SEALED}`)} + ${count('objects', `WHERE ${KMS_SEALED}`)} + ${count('users')} + ${count('uploads', `WHERE ${MANIFEST_SEALED}`)} AS n`,
+      )
       .first<{ n: number }>();
     return row!.n;
   }
 
-  /** Re-seals an object or upload row in place if its sealed key is still `row.sealedKey`. */
+  /** Re-seals an objects, uploads or upload_manifests row in place if its sealed key is still `row.sealedKey`. */
   async updateKmsSealing(row: KmsSealedRow, kekId: string, sealedKey: Uint8Array): Promise<boolean> {
-    const r =
+    const sql =
       row.table === 'uploads'
-        ? await this.db.prepare('UPDATE uploads SET kek_id = ?1, sealed_key = ?2 WHERE upload_id = ?3 AND sealed_key = ?4').bind(kekId, sealedKey, row.id, row.sealedKey).run()
-        : await this.db
+        ? 'UPDATE uploads SET kek_id = ?1, sealed_key = ?2 WHERE upload_id = ?3 AND sealed_key = ?4'
+        : 'UPDATE uploads SET manifest_kek_id = ?1, manifest_sealed_key = ?2 WHERE upload_id = ?3 AND manifest_sealed_key = ?4';
+    const r =
+      row.table === 'objects'
+        ? await this.db
             .prepare('UPDATE objects SET kek_id = ?1, sealed_key = ?2 WHERE bucket = ?3 AND key = ?4 AND sealed_key = ?5')
             .bind(kekId, sealedKey, row.bucket, row.key, row.sealedKey)
-            .run();
+            .run()
+        : await this.db.prepare(sql).bind(kekId, sealedKey, row.id, row.sealedKey).run();
     return r.meta.changes > 0;
   }
 
@@ -571,7 +581,8 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
 
 /** A row whose key material the KMS sealed: an object, an upload in progress or a bucket key. */
 export interface KmsSealedRow {
-  table: 'objects' | 'uploads' | 'bucket_keys' | 'users';
+  /** upload_manifests: the KMS-sealed parts-manifest key of an SSE-C upload (a row of uploads). */
+  table: 'objects' | 'uploads' | 'bucket_keys' | 'users' | 'upload_manifests';
   /** Opaque position of this row in the re-wrap order. */
   cursor: string;
   /** Upload id, bucket key id or access key id ('' for objects). */
@@ -579,7 +590,7 @@ export interface KmsSealedRow {
   bucket: string;
   /** Object key ('' for a bucket key). */
   key: string;
-  sseMode: 'SSE-S3' | 'SSE-KMS';
+  sseMode: ObjectSealing['sseMode'];
   /** Bucket keys: the KMS key as requests name it. */
   keyId: string | null;
   kekId: string;

@@ -3,6 +3,7 @@
 // first traced (which D1 and R2 calls it makes, in order); then each call in turn fails before or
 // after it is made, or hangs. After each fault: every object reads back whole as a version it may
 // hold, that version survives GC, no referenced blob is gone from R2, and GC leaves no orphan.
+// A fault answers 503 (retryable) wherever it happens; D1 or R2 down answers 503 to every request.
 import { randomBytes } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
@@ -12,6 +13,12 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -218,11 +225,16 @@ describe('injected D1 and R2 faults', () => {
         await faults.set({ nth: i + 1, mode, ms: 100 });
         const result = await outcome(op.act());
         const { injected } = await faults.clear();
-        if (!injected) continue;
+        // The call may not come again (under load, background calls shift the count): the operation
+        // still ran, so the model learns its outcome before the next one is checked against it.
+        if (!injected) {
+          await op.settle(result.ok);
+          continue;
+        }
         totals.faults++;
         const where = `${name}: ${mode} at call ${i + 1} (${call})`;
-        // A fault may only ever surface as an S3 error the client can read (a 5xx: retry).
-        if (!result.ok && result.status === 0 && name !== 'gc' && name !== 'rewrap') {
+        // A fault may only ever surface as an S3 error that tells the client to retry: a 503.
+        if (!result.ok && result.status !== 503 && name !== 'gc' && name !== 'rewrap') {
           totals.uncleanAnswers++;
           problems.push(`${where}: answered ${result.code}`);
         }
@@ -245,6 +257,62 @@ describe('injected D1 and R2 faults', () => {
 
   it('a retried Complete after an ambiguous failure answers 200', () => {
     expect(completeRetries).toEqual([]);
+  });
+});
+
+describe('D1 or R2 down outside a write commit', () => {
+  const Key = 'outage';
+  type Answer = Awaited<ReturnType<typeof outcome>>;
+  const sdk = (p: Promise<unknown>) => outcome(p);
+  /** HEAD answers carry no body, so no error code: only their status is compared. */
+  const head = async (p: Promise<unknown>): Promise<Answer> => {
+    const a = await outcome(p);
+    return a.ok ? a : { ...a, code: '(HEAD)' };
+  };
+  const requests: Record<string, () => Promise<Answer>> = {
+    GetObject: () => sdk(client.send(new GetObjectCommand({ Bucket: bucket, Key })).then((r) => r.Body!.transformToByteArray())),
+    HeadObject: () => head(client.send(new HeadObjectCommand({ Bucket: bucket, Key }))),
+    GetObjectAttributes: () => sdk(client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key, ObjectAttributes: ['ObjectSize'] }))),
+    ListObjectsV2: () => sdk(client.send(new ListObjectsV2Command({ Bucket: bucket }))),
+    ListBuckets: () => sdk(client.send(new ListBucketsCommand({}))),
+    HeadBucket: () => head(client.send(new HeadBucketCommand({ Bucket: bucket }))),
+    DeleteObject: () => sdk(client.send(new DeleteObjectCommand({ Bucket: bucket, Key }))),
+    DeleteObjects: () => sdk(client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key }] } }))),
+    CreateBucket: () => sdk(client.send(new CreateBucketCommand({ Bucket: 'made-while-down' }))),
+    // A browser's CORS preflight: unauthenticated, answered from the bucket's rules in D1.
+    CorsPreflight: async () => {
+      const res = await fetch(`${svc.endpoint}/${bucket}/${Key}`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' } });
+      const code = /<Code>([^<]+)<\/Code>/.exec(await res.text())?.[1] ?? '';
+      return res.ok ? { ok: true } : { ok: false, code, status: res.status };
+    },
+  };
+
+  /** Each request's answer while every call to `store` fails. */
+  async function answersWhileDown(store: 'd1' | 'r2', names: string[]): Promise<Record<string, Answer>> {
+    await faults.set({ call: store, mode: 'fail-before' });
+    const answers: Record<string, Answer> = {};
+    try {
+      for (const name of names) answers[name] = await requests[name]!();
+    } finally {
+      await faults.clear();
+    }
+    return answers;
+  }
+  const unavailable = (name: string) => ({ ok: false, code: name.startsWith('Head') ? '(HEAD)' : 'ServiceUnavailable', status: 503 });
+
+  it('answers every request with 503 ServiceUnavailable while D1 is down, changing nothing', async () => {
+    model.expect(bucket, Key, [await put(Key, randomBytes(100))]);
+    const names = Object.keys(requests);
+    expect(await answersWhileDown('d1', names)).toEqual(Object.fromEntries(names.map((n) => [n, unavailable(n)])));
+    expect(await model.verify(client)).toEqual([]);
+    expect(await outcome(client.send(new HeadBucketCommand({ Bucket: 'made-while-down' })))).toMatchObject({ ok: false, status: 404 });
+  });
+
+  it('answers a read with 503 ServiceUnavailable while R2 is down; what needs only D1 still works', async () => {
+    model.expect(bucket, Key, [await put(Key, randomBytes(100))]);
+    const answers = await answersWhileDown('r2', ['GetObject', 'HeadObject', 'ListObjectsV2']);
+    expect(answers).toEqual({ GetObject: unavailable('GetObject'), HeadObject: { ok: true }, ListObjectsV2: { ok: true } });
+    expect(await model.verify(client)).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 // GetObjectAttributes: what x-amz-object-attributes asks for (ETag, Checksum, ObjectParts,
-// StorageClass, ObjectSize) without the object's bytes; an SSE-C object needs its key, as in S3.
+// StorageClass, ObjectSize) without the object's bytes; an SSE-C object needs its key, as in S3,
+// and a multipart object's part list is authenticated first.
 import type { S3Request } from '../context';
 import { S3Error } from '../errors';
 import { readSse } from '../sse';
@@ -25,6 +26,8 @@ export async function getObjectAttributes({ request, objects, secure }: S3Reques
   const marker = intHeader(headers, 'x-amz-part-number-marker', 0);
   const sse = readSse(headers, secure);
   const record = await objects.head(bucket, key, sse);
+  // Part rows are reported only once they match the manifest sealed at Complete, as a read checks them.
+  await objects.verifyParts(record, sse);
   const algorithm = record.checksumAlgorithm;
   const body: XmlObject = {};
   if (wanted.includes('ETag')) body.ETag = record.etag.replace(/^"|"$/g, '');
