@@ -5,7 +5,9 @@ import {
   FormatError,
   cipherRangeFor,
   ciphertextSize,
+  decryptBytes,
   decryptStream,
+  encryptBytes,
   encryptStream,
   importKey,
   plaintextSize,
@@ -286,8 +288,35 @@ describe('golden vectors', () => {
       for (const seed of [1, 2]) {
         expect((await failure(decrypt(ciphertext, opts, seed))).message).toBe(v.error);
       }
+      expect((await failure(decryptBytes(ciphertext, key, { aad, expectFinalAtEnd: true, ...opts }))).message).toBe(v.error);
     });
   }
+
+  for (const v of vectors.valid) {
+    it(`encrypts "${v.name}" in one piece byte for byte`, async () => {
+      const ciphertext = await encryptBytes(key, pattern(v.plaintextSize), { aad, streamRandom });
+      expect(await sha256(ciphertext)).toBe(v.ciphertextSha256);
+    });
+  }
+});
+
+describe('in-memory reads', () => {
+  it('give what the stream gives for any range of any size', async () => {
+    const sizes = fc.integer({ min: 1, max: 4 * PACKAGE_SIZE + 3 });
+    await fc.assert(
+      fc.asyncProperty(sizes, fc.nat(), fc.nat(), async (size, a, b) => {
+        const [start, end] = [a % size, b % size].sort((x, y) => x - y) as [number, number];
+        const plaintext = pattern(size);
+        const ciphertext = await encryptBytes(key, plaintext, { aad });
+        const range = cipherRangeFor(start, end, size);
+        const slice = ciphertext.slice(range.cipherStart, range.cipherEnd + 1);
+        const opts = { aad, ...range };
+        expect(await decryptBytes(slice, key, opts)).toEqual(plaintext.slice(start, end + 1));
+        expect(await decrypt(slice, range)).toEqual(plaintext.slice(start, end + 1));
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
 
 describe('tampering beyond the vectors', () => {

@@ -133,12 +133,46 @@ function gcmParams(aad: Uint8Array): (head: Uint8Array, index: number) => Subtle
 // behind a failed one from being reported as unhandled rejections.
 function ignore(): void {}
 
-export function encryptStream(
-  key: CryptoKey,
-  opts: { aad: Uint8Array; streamRandom?: Uint8Array },
-): TransformStream<Uint8Array, Uint8Array> {
+export interface EncryptOptions {
+  aad: Uint8Array;
+  /** Fixed only by tests (golden vectors); random otherwise. */
+  streamRandom?: Uint8Array;
+}
+
+function newStreamRandom(opts: EncryptOptions): Uint8Array {
   const streamRandom = opts.streamRandom ?? crypto.getRandomValues(new Uint8Array(STREAM_RANDOM_SIZE));
   if (streamRandom.length !== STREAM_RANDOM_SIZE) throw new RangeError('streamRandom must be 8 bytes');
+  return streamRandom;
+}
+
+/** The stream of `plaintext` in one piece, byte for byte what encryptStream makes of it (for bodies small enough to hold). */
+export async function encryptBytes(key: CryptoKey, plaintext: Uint8Array, opts: EncryptOptions): Promise<Uint8Array> {
+  const streamRandom = newStreamRandom(opts);
+  const params = gcmParams(opts.aad);
+  const count = packageCount(plaintext.length);
+  const heads: Uint8Array[] = [];
+  const bodies: Promise<ArrayBuffer>[] = [];
+  for (let index = 0; index < count; index++) {
+    const payload = plaintext.subarray(index * PACKAGE_SIZE, (index + 1) * PACKAGE_SIZE);
+    const head = header(payload.length, index === count - 1, streamRandom);
+    heads.push(head);
+    const body = crypto.subtle.encrypt(params(head, index), key, payload);
+    body.catch(ignore);
+    bodies.push(body);
+  }
+  const out = new Uint8Array(ciphertextSize(plaintext.length));
+  let at = 0;
+  for (let index = 0; index < count; index++) {
+    const body = new Uint8Array(await bodies[index]!);
+    out.set(heads[index]!, at);
+    out.set(body, at + HEADER_SIZE);
+    at += HEADER_SIZE + body.length;
+  }
+  return out;
+}
+
+export function encryptStream(key: CryptoKey, opts: EncryptOptions): TransformStream<Uint8Array, Uint8Array> {
+  const streamRandom = newStreamRandom(opts);
   // WebCrypto copies its inputs before encrypt() returns, so one buffer serves every package.
   const pending = new Uint8Array(PACKAGE_SIZE);
   let filled = 0;

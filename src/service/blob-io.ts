@@ -1,11 +1,12 @@
 // Encrypted bytes in and out of the blob store: one blob per single-PUT object or per part, each
 // its own stream (docs/FORMAT.md). Reads decrypt only the packages that cover the range asked for.
-import { type CipherRange, FormatError, PACKAGE_SIZE, cipherRangeFor, ciphertextSize, decryptBytes, decryptStream, encryptStream, wholeStream } from '../crypto/format';
+import { type CipherRange, FormatError, PACKAGE_SIZE, cipherRangeFor, ciphertextSize, decryptBytes, decryptStream, encryptBytes, encryptStream, wholeStream } from '../crypto/format';
 import { S3Error, isS3Error } from '../s3/errors';
 import type { UploadBody, UploadDigests } from '../s3/upload';
 import { BlobStore } from '../storage/blobs';
 import type { MetadataStore } from '../storage/metadata';
 import type { StreamKey } from './encryption';
+import type { Prefetch } from './prefetch';
 
 /** One stored stream of a readable object: its blob, plaintext size and stream key (opened lazily). */
 export interface Segment {
@@ -19,6 +20,9 @@ export interface ByteRange {
   end: number; // inclusive
 }
 
+/** Bodies of up to this many bytes are held whole while they are encrypted. */
+const SMALL_WRITE = 4 * PACKAGE_SIZE;
+
 /**
  * Encrypts `body` into a fresh blob. When the body fails a check or the store fails, nothing is
  * visible and the partial blob is trashed; the error is the check that failed, if one did.
@@ -26,8 +30,14 @@ export interface ByteRange {
 export async function writeEncrypted(blobs: BlobStore, meta: MetadataStore, body: UploadBody, key: StreamKey): Promise<{ blobId: string; digests: UploadDigests }> {
   const blobId = BlobStore.newId();
   try {
-    const cipher = body.stream.pipeThrough(encryptStream(key.key, { aad: key.aad }));
-    await blobs.put(blobId, cipher, body.length === null ? null : ciphertextSize(body.length));
+    if (body.length !== null && body.length <= SMALL_WRITE) {
+      // Read whole (the checks run as it is read), sealed in one pass, stored in one R2 call.
+      const plain = new Uint8Array(await new Response(body.stream).arrayBuffer());
+      await blobs.putBytes(blobId, await encryptBytes(key.key, plain, { aad: key.aad }));
+    } else {
+      const cipher = body.stream.pipeThrough(encryptStream(key.key, { aad: key.aad }));
+      await blobs.put(blobId, cipher, body.length === null ? null : ciphertextSize(body.length));
+    }
     return { blobId, digests: await body.digests };
   } catch (e) {
     const cause = await body.digests.then(() => e, (rejected: unknown) => rejected);
@@ -49,28 +59,60 @@ export function damaged(blobId: string, what: string): S3Error {
 /** Reads of up to this many ciphertext bytes are held whole and authenticated before the answer starts. */
 const SMALL_READ = ciphertextSize(4 * PACKAGE_SIZE);
 
-/**
- * The plaintext of `range` (or all) of the segments laid end to end. Each segment is fetched only
- * for the packages that overlap the range. The first package is authenticated before this returns,
- * so damage there is an S3 error; damage further on errors the stream, which aborts the response.
- */
-export async function readSegments(blobs: BlobStore, segments: Segment[], range: ByteRange | null): Promise<ReadableStream<Uint8Array>> {
+/** One R2 read of a blob: all of it, or `range` of its bytes. */
+export interface BlobRead {
+  blobId: string;
+  range: { offset: number; length: number } | undefined;
+}
+
+interface Piece<S = Segment> {
+  segment: S;
+  cipher: CipherRange;
+  read: BlobRead;
+}
+
+/** The pieces of the segments that `range` (null: all) overlaps, each with the packages covering it. */
+function piecesOf<S extends { blobId: string; size: number }>(segments: S[], range: ByteRange | null): Piece<S>[] {
   const total = segments.reduce((n, s) => n + s.size, 0);
   const start = range?.start ?? 0;
   const end = range?.end ?? total - 1;
-  const pieces: Piece[] = [];
+  const pieces: Piece<S>[] = [];
   let offset = 0;
   for (const segment of segments) {
     const segStart = offset;
     const segEnd = (offset += segment.size) - 1;
-    const whole = range === null;
-    if (!whole && (segment.size === 0 || end < segStart || start > segEnd)) continue;
-    const cipher = whole ? wholeStream(segment.size) : cipherRangeFor(Math.max(start, segStart) - segStart, Math.min(end, segEnd) - segStart, segment.size);
-    pieces.push({ segment, cipher, whole });
+    if (range === null) {
+      // A whole blob is read without a range: R2 ranges (locally at least) stop at 4 GiB.
+      pieces.push({ segment, cipher: wholeStream(segment.size), read: { blobId: segment.blobId, range: undefined } });
+      continue;
+    }
+    if (segment.size === 0 || end < segStart || start > segEnd) continue;
+    const cipher = cipherRangeFor(Math.max(start, segStart) - segStart, Math.min(end, segEnd) - segStart, segment.size);
+    pieces.push({ segment, cipher, read: { blobId: segment.blobId, range: { offset: cipher.cipherStart, length: cipher.cipherEnd - cipher.cipherStart + 1 } } });
   }
+  return pieces;
+}
+
+const isSmall = (cipher: CipherRange) => cipher.cipherEnd - cipher.cipherStart < SMALL_READ;
+
+/** The one R2 read a small read of `range` of a single-blob object makes; null for a large read. */
+export function smallRead(blobId: string, size: number, range: ByteRange | null): BlobRead | null {
+  const [only] = piecesOf([{ blobId, size }], range);
+  return only && isSmall(only.cipher) ? only.read : null;
+}
+
+/**
+ * The plaintext of `range` (or all) of the segments laid end to end. Each segment is fetched only
+ * for the packages that overlap the range. The first package is authenticated before this returns,
+ * so damage there is an S3 error; damage further on errors the stream, which aborts the response.
+ * A small read uses `early`'s bytes if it read the same blob the same way.
+ */
+export async function readSegments(blobs: BlobStore, segments: Segment[], range: ByteRange | null, early?: Prefetch): Promise<ReadableStream<Uint8Array>> {
+  const pieces = piecesOf(segments, range);
   const only = pieces.length === 1 ? pieces[0]! : null;
-  if (only && only.cipher.cipherEnd - only.cipher.cipherStart < SMALL_READ) return new Response(await readSmall(blobs, only)).body!;
-  const length = Math.max(0, end - start + 1);
+  if (only && isSmall(only.cipher)) return new Response(await readSmall(blobs, only, early)).body!;
+  const total = segments.reduce((n, s) => n + s.size, 0);
+  const length = range ? range.end - range.start + 1 : total;
   const plain = concatenate(pieces.map((p) => () => readPiece(blobs, p)));
   let first: ReadableStreamReadResult<Uint8Array>;
   try {
@@ -102,30 +144,25 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
   });
 }
 
-interface Piece {
-  segment: Segment;
-  cipher: CipherRange;
-  /** The whole blob: read without a range (R2 ranges, locally at least, stop at 4 GiB). */
-  whole: boolean;
-}
-
-const blobRange = ({ cipher, whole }: Piece) => (whole ? undefined : { offset: cipher.cipherStart, length: cipher.cipherEnd - cipher.cipherStart + 1 });
-
 async function readPiece(blobs: BlobStore, piece: Piece): Promise<ReadableStream<Uint8Array>> {
-  const body = await blobs.get(piece.segment.blobId, blobRange(piece));
-  if (!body) throw damaged(piece.segment.blobId, 'blob missing');
+  const body = await blobs.get(piece.read.blobId, piece.read.range);
+  if (!body) throw damaged(piece.read.blobId, 'blob missing');
   const { key, aad } = await piece.segment.key();
   return decryptStream(body, key, { aad, ...piece.cipher });
 }
 
-/** One R2 read and one pass of WebCrypto calls: what small objects and short ranges cost. */
-async function readSmall(blobs: BlobStore, piece: Piece): Promise<Uint8Array> {
-  const [cipher, { key, aad }] = await Promise.all([blobs.getBytes(piece.segment.blobId, blobRange(piece)), piece.segment.key()]);
-  if (!cipher) throw damaged(piece.segment.blobId, 'blob missing');
+const sameRead = (a: BlobRead, b: BlobRead) => a.blobId === b.blobId && a.range?.offset === b.range?.offset && a.range?.length === b.range?.length;
+
+/** One R2 read (or the prefetched one) and one pass of WebCrypto calls: what small objects and short ranges cost. */
+async function readSmall(blobs: BlobStore, piece: Piece, early: Prefetch | undefined): Promise<Uint8Array> {
+  const fetched = early && sameRead(early.read, piece.read) ? early.bytes.catch(() => null) : null;
+  const read = async () => (await fetched) ?? blobs.getBytes(piece.read.blobId, piece.read.range);
+  const [cipher, { key, aad }] = await Promise.all([read(), piece.segment.key()]);
+  if (!cipher) throw damaged(piece.read.blobId, 'blob missing');
   try {
     return await decryptBytes(cipher, key, { aad, ...piece.cipher });
   } catch (e) {
-    throw e instanceof FormatError ? damaged(piece.segment.blobId, e.message) : e;
+    throw e instanceof FormatError ? damaged(piece.read.blobId, e.message) : e;
   }
 }
 

@@ -10,6 +10,7 @@ import type { BucketEncryption, BucketRecord, MetadataStore, ObjectHeaders, Obje
 import { type ByteRange, type Segment, damaged, readSegments, storageFailure, writeEncrypted } from './blob-io';
 import { type Encryption, type ObjectKey, streamKey } from './encryption';
 import { prefixEnd } from './key-range';
+import { BlobLocations, type Prefetch } from './prefetch';
 
 export interface PutInput {
   body: UploadBody;
@@ -44,11 +45,17 @@ export interface OpenedObject {
 }
 
 export class ObjectService {
+  private readonly locations: BlobLocations;
+  /** Reads started by head() for the record it returned, picked up by open(). */
+  private readonly prefetched = new WeakMap<StoredObject, Prefetch>();
+
   constructor(
     private readonly meta: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly encryption: Encryption,
-  ) {}
+  ) {
+    this.locations = new BlobLocations(blobs);
+  }
 
   buckets(): Promise<BucketRecord[]> {
     return this.meta.listBuckets();
@@ -88,10 +95,16 @@ export class ObjectService {
     return found.value;
   }
 
-  /** The object's row, once `sse` is allowed to read it (SSE-C key checks). */
-  async head(bucket: string, key: string, sse: SseRequest): Promise<StoredObject> {
+  /**
+   * The object's row, once `sse` is allowed to read it (SSE-C key checks). A GET that will read
+   * `rangeFor(size)` (null: all) says so, and a small read of a recently seen object starts at once.
+   */
+  async head(bucket: string, key: string, sse: SseRequest, rangeFor?: (size: number) => ByteRange | null): Promise<StoredObject> {
+    const early = rangeFor ? this.locations.prefetch(bucket, key, rangeFor) : null;
     const record = await this.requireObject(bucket, key);
+    if (record.blobId !== null) this.locations.remember(bucket, key, record.blobId, record.size);
     await this.encryption.authorize(record, sse);
+    if (early) this.prefetched.set(record, early);
     return record;
   }
 
@@ -111,7 +124,7 @@ export class ObjectService {
       partSizes: segments.map((s) => s.size),
       read: async (range) => {
         await this.verifyParts(record, sse, opened);
-        return readSegments(this.blobs, segments, range);
+        return readSegments(this.blobs, segments, range, this.prefetched.get(record));
       },
     };
   }
@@ -166,6 +179,7 @@ export class ObjectService {
       await this.meta.trashBlobs([blobId], Date.now()).catch(() => {});
       throw await this.whyNotCommitted(found);
     }
+    this.locations.remember(bucket, key, blobId, record.size);
     return record;
   }
 
@@ -211,6 +225,7 @@ export class ObjectService {
 
   async delete(bucket: string, keys: string[]): Promise<void> {
     await this.requireBucket(bucket);
+    for (const key of keys) this.locations.forget(bucket, key);
     await this.meta.deleteObjects(bucket, keys, Date.now());
   }
 

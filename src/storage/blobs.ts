@@ -22,6 +22,11 @@ export class BlobStore {
     if (!stored) throw new Error(`R2 refused blob ${id}`);
   }
 
+  /** Stores `bytes` under `id` in one call. */
+  async putBytes(id: string, bytes: Uint8Array): Promise<void> {
+    if (!(await this.r2.put(id, bytes))) throw new Error(`R2 refused blob ${id}`);
+  }
+
   /** The blob's bytes (all, or `range` of them) as R2 streams them; null when there is no such blob. */
   async get(id: string, range?: { offset: number; length: number }): Promise<ReadableStream<Uint8Array> | null> {
     const object = await this.r2.get(id, range ? { range } : undefined);

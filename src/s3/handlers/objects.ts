@@ -74,7 +74,9 @@ export async function getObject(req: S3Request, bucket: string, key: string, hea
   if (partNumber !== null && request.headers.has('range')) {
     throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
   }
-  const record = await objects.head(bucket, key, sse);
+  // What a GET will read, known before the row is: a small read of a recent object starts early.
+  const rangeFor = head || partNumber !== null ? undefined : (size: number) => parseRange(request.headers.get('range'), size);
+  const record = await objects.head(bucket, key, sse, rangeFor);
   const validators = { etag: record.etag, lastModified: new Date(record.lastModified) };
   const outcome = checkPreconditions(request.headers, validators);
   if (outcome === 'not-modified') {
