@@ -18,7 +18,8 @@ function counted(object: R2ObjectBody): R2ObjectBody {
       },
     }),
   );
-  return new Proxy(object, { get: (target, name) => (name === 'body' ? body : forward(target, name)) });
+  const read = { body, arrayBuffer: () => new Response(body).arrayBuffer() } as Record<string | symbol, unknown>;
+  return new Proxy(object, { get: (target, name) => (name in read ? read[name] : forward(target, name)) });
 }
 
 // Native methods check their receiver: call them on the wrapped object, not the proxy.
