@@ -9,7 +9,7 @@
 //  2. D1 round trips each operation waits for, per encryption mode (D1_ROUND_TRIPS_HEADER);
 //  3. R2 bytes the service reads for a 1-byte range (an R2-counting probe beside the service);
 //  4. full mode: encryptStream / decryptStream inside workerd vs `openssl speed` AES-256-GCM.
-// Usage: npm run bench [-- --quick] [-- --rounds N]
+// Usage: npm run bench [-- --quick] [-- --rounds N] [-- --only dev|bare]
 //   quick: 64 MiB objects, 3 rounds, a minute or two; full: 64 MiB and 1 GiB objects, 3 rounds, crypto.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -25,7 +25,7 @@ import { OUT, compatibilityDate, cpuMs, startBarePassthrough, startBareService, 
 process.env.WRANGLER_SEND_METRICS = 'false';
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string', default: '3' }, only: { type: 'string' } } });
 const QUICK = args.quick;
 const ROUNDS = Number(args.rounds);
 const SIZES = QUICK ? [64 * MiB] : [64 * MiB, 1024 * MiB];
@@ -227,10 +227,9 @@ await bundle();
 const format = await import(pathToFileURL(`${OUT}format.js`).href);
 for (const size of SIZES) patternHash(size);
 
-const settings = {
-  'npm run dev endpoint (front + wrangler dev)': await compare('dev', startDevService, startDevPassthrough),
-  'bare Miniflare (no front)': await compare('bare', startBareService, startBarePassthrough),
-};
+const settings = {};
+if (args.only !== 'bare') settings['npm run dev endpoint (front + wrangler dev)'] = await compare('dev', startDevService, startDevPassthrough);
+if (args.only !== 'dev') settings['bare Miniflare (no front)'] = await compare('bare', startBareService, startBarePassthrough);
 log('D1 round trips');
 const trips = await measureRoundTrips();
 log('R2 bytes behind a 1-byte range');
