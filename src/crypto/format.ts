@@ -352,41 +352,52 @@ export function decryptStream(source: ReadableStream<Uint8Array>, key: CryptoKey
   const input = byteSource(source);
   // A whole read plus the incomplete package left over from the previous one.
   let buffer: Uint8Array = new Uint8Array(READ_SIZE + PACKAGE_CIPHER_SIZE);
-  let reading: Promise<{ buffer: Uint8Array; filled: number; ended: boolean }> = input.read(buffer, 0, READ_SIZE);
+  let reading = input.read(buffer, 0, READ_SIZE);
+  reading.catch(ignore); // awaited by the next pull; unobserved if this stream fails first
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      for (;;) {
-        const read = await reading;
-        buffer = read.buffer;
-        const opened: Promise<ArrayBuffer>[] = [];
-        let at = 0;
-        while (read.filled - at >= HEADER_SIZE) {
-          const size = opener.sizeOf(buffer.subarray(at, at + HEADER_SIZE));
-          if (read.filled - at < size) break;
-          opened.push(opener.open(buffer.subarray(at, at + size)));
-          at += size;
-        }
-        const leftover = read.filled - at;
-        if (!read.ended) {
-          buffer.copyWithin(0, at, read.filled);
-          reading = input.read(buffer, leftover, READ_SIZE);
-        }
-        // Awaited in order, so that a failure is reported for the first package that failed.
-        const parts: Uint8Array[] = [];
-        let size = 0;
-        for (const plain of opened) {
-          const kept = opener.take(await plain);
-          parts.push(kept);
-          size += kept.length;
-        }
-        if (read.ended) opener.end(leftover);
-        if (size > 0) controller.enqueue(parts.length === 1 ? parts[0]! : concatenate(parts, size));
-        if (read.ended) return controller.close();
-        if (size > 0) return;
+      try {
+        await pullInto(controller);
+      } catch (e) {
+        input.cancel(e).catch(ignore); // the rest of the input is of no use
+        throw e;
       }
     },
     cancel: (reason) => input.cancel(reason),
   });
+
+  async function pullInto(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    for (;;) {
+      const read = await reading;
+      buffer = read.buffer;
+      const opened: Promise<ArrayBuffer>[] = [];
+      let at = 0;
+      while (read.filled - at >= HEADER_SIZE) {
+        const size = opener.sizeOf(buffer.subarray(at, at + HEADER_SIZE));
+        if (read.filled - at < size) break;
+        opened.push(opener.open(buffer.subarray(at, at + size)));
+        at += size;
+      }
+      const leftover = read.filled - at;
+      if (!read.ended) {
+        buffer.copyWithin(0, at, read.filled);
+        reading = input.read(buffer, leftover, READ_SIZE);
+        reading.catch(ignore);
+      }
+      // Awaited in order, so that a failure is reported for the first package that failed.
+      const parts: Uint8Array[] = [];
+      let size = 0;
+      for (const plain of opened) {
+        const kept = opener.take(await plain);
+        parts.push(kept);
+        size += kept.length;
+      }
+      if (read.ended) opener.end(leftover);
+      if (size > 0) controller.enqueue(parts.length === 1 ? parts[0]! : concatenate(parts, size));
+      if (read.ended) return controller.close();
+      if (size > 0) return;
+    }
+  }
 }
 
 /** The plaintext of `cipher`, all of it authenticated before this returns (for reads small enough to hold). */
