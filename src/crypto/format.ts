@@ -317,6 +317,26 @@ class PackageOpener {
     return plain;
   }
 
+  /** Starts opening every whole package at the start of `bytes`; returns them and the bytes they took. */
+  openAll(bytes: Uint8Array): { opened: Promise<ArrayBuffer>[]; used: number } {
+    const opened: Promise<ArrayBuffer>[] = [];
+    let used = 0;
+    while (bytes.length - used >= HEADER_SIZE) {
+      const size = this.sizeOf(bytes.subarray(used, used + HEADER_SIZE));
+      if (bytes.length - used < size) break;
+      opened.push(this.open(bytes.subarray(used, used + size)));
+      used += size;
+    }
+    return { opened, used };
+  }
+
+  /** The plaintext in range of `opened`, in one piece; awaited in order, so a failure names the first package that failed. */
+  async takeAll(opened: Promise<ArrayBuffer>[]): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for (const plain of opened) parts.push(this.take(await plain));
+    return parts.length === 1 ? parts[0]! : concatenate(parts);
+  }
+
   /** The part of an opened package's plaintext that lies in the range asked for (in order). */
   take(plain: ArrayBuffer): Uint8Array {
     const bytes = new Uint8Array(plain);
@@ -370,32 +390,18 @@ export function decryptStream(source: ReadableStream<Uint8Array>, key: CryptoKey
     for (;;) {
       const read = await reading;
       buffer = read.buffer;
-      const opened: Promise<ArrayBuffer>[] = [];
-      let at = 0;
-      while (read.filled - at >= HEADER_SIZE) {
-        const size = opener.sizeOf(buffer.subarray(at, at + HEADER_SIZE));
-        if (read.filled - at < size) break;
-        opened.push(opener.open(buffer.subarray(at, at + size)));
-        at += size;
-      }
-      const leftover = read.filled - at;
+      const { opened, used } = opener.openAll(buffer.subarray(0, read.filled));
+      const leftover = read.filled - used;
       if (!read.ended) {
-        buffer.copyWithin(0, at, read.filled);
+        buffer.copyWithin(0, used, read.filled);
         reading = input.read(buffer, leftover, READ_SIZE);
         reading.catch(ignore);
       }
-      // Awaited in order, so that a failure is reported for the first package that failed.
-      const parts: Uint8Array[] = [];
-      let size = 0;
-      for (const plain of opened) {
-        const kept = opener.take(await plain);
-        parts.push(kept);
-        size += kept.length;
-      }
+      const plain = await opener.takeAll(opened);
       if (read.ended) opener.end(leftover);
-      if (size > 0) controller.enqueue(parts.length === 1 ? parts[0]! : concatenate(parts, size));
+      if (plain.length > 0) controller.enqueue(plain);
       if (read.ended) return controller.close();
-      if (size > 0) return;
+      if (plain.length > 0) return;
     }
   }
 }
@@ -403,27 +409,14 @@ export function decryptStream(source: ReadableStream<Uint8Array>, key: CryptoKey
 /** The plaintext of `cipher`, all of it authenticated before this returns (for reads small enough to hold). */
 export async function decryptBytes(cipher: Uint8Array, key: CryptoKey, opts: DecryptOptions): Promise<Uint8Array> {
   const opener = new PackageOpener(key, opts);
-  const opened: Promise<ArrayBuffer>[] = [];
-  let at = 0;
-  while (cipher.length - at >= HEADER_SIZE) {
-    const size = opener.sizeOf(cipher.subarray(at, at + HEADER_SIZE));
-    if (cipher.length - at < size) break;
-    opened.push(opener.open(cipher.subarray(at, at + size)));
-    at += size;
-  }
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (const plain of opened) {
-    const kept = opener.take(await plain);
-    parts.push(kept);
-    size += kept.length;
-  }
-  opener.end(cipher.length - at);
-  return parts.length === 1 ? parts[0]! : concatenate(parts, size);
+  const { opened, used } = opener.openAll(cipher);
+  const plain = await opener.takeAll(opened);
+  opener.end(cipher.length - used);
+  return plain;
 }
 
-function concatenate(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
+function concatenate(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {
     out.set(part, at);
