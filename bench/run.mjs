@@ -2,7 +2,7 @@
 // Performance of edge-sse as users reach it, against a raw R2 passthrough measured in the same run.
 // Machines are shared and noisy, so rounds alternate between the two and every figure is a median,
 // judged as a same-run ratio (> 1: edge-sse better):
-//  1. through the endpoint `npm run dev` prints (wrangler dev behind the local front), and bare
+//  1. through the endpoint `npm run dev` prints (wrangler dev), and bare
 //     (Miniflare, no front): GET and PUT throughput (JS SDK defaults: aws-chunked with a CRC32
 //     trailer, multipart above 64 MiB), 1-byte range GET latency, 4 KiB PUT+GET latency; workerd
 //     CPU ms per GiB encrypted (PUT) and decrypted (GET), the passthrough's alongside;
@@ -228,7 +228,7 @@ const format = await import(pathToFileURL(`${OUT}format.js`).href);
 for (const size of SIZES) patternHash(size);
 
 const settings = {};
-if (args.only !== 'bare') settings['npm run dev endpoint (front + wrangler dev)'] = await compare('dev', startDevService, startDevPassthrough);
+if (args.only !== 'bare') settings['npm run dev endpoint (wrangler dev)'] = await compare('dev', startDevService, startDevPassthrough);
 if (args.only !== 'dev') settings['bare Miniflare (no front)'] = await compare('bare', startBareService, startBarePassthrough);
 log('D1 round trips');
 const trips = await measureRoundTrips();

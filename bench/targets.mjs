@@ -1,12 +1,11 @@
 // The endpoints the benchmark measures, each with the workerd processes behind it (for CPU time):
-// `npm run dev` (scripts/dev.mjs: wrangler dev behind the local front) and a raw R2 passthrough run
-// the same way (wrangler dev behind the same front), and both bare in Miniflare without the front.
+// `npm run dev` (scripts/dev.mjs: wrangler dev) and a raw R2 passthrough run by the same wrangler the
+// same way, and both bare in Miniflare.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
-import { startFront } from '../scripts/front.mjs';
 import { migrationStatements } from '../scripts/local-worker.mjs';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -103,7 +102,7 @@ export async function startDevService() {
   return { endpoint: found, pids: workerdUnder(child.pid), stop: () => stopGroup(child) };
 }
 
-/** The passthrough under `wrangler dev`, behind the same front. */
+/** The passthrough under `wrangler dev`. */
 export async function startDevPassthrough() {
   mkdirSync(OUT, { recursive: true });
   const config = `${OUT}passthrough.toml`;
@@ -116,15 +115,7 @@ export async function startDevPassthrough() {
   const wrangler = `${ROOT}node_modules/wrangler/bin/wrangler.js`;
   const args = [wrangler, 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', `${OUT}dev-state-passthrough`, '--show-interactive-dev-session=false'];
   const { child } = await spawnUntil(args, {}, (output) => /Ready on/.test(output));
-  const front = await startFront(`http://127.0.0.1:${port}`);
-  return {
-    endpoint: front.origin,
-    pids: workerdUnder(child.pid),
-    stop: async () => {
-      await front.close();
-      await stopGroup(child);
-    },
-  };
+  return { endpoint: `http://127.0.0.1:${port}`, pids: workerdUnder(child.pid), stop: () => stopGroup(child) };
 }
 
 const miniflareWorker = (name, scriptPath, options) => ({ name, modules: true, scriptPath, compatibilityDate, compatibilityFlags: ['nodejs_compat'], r2Buckets: ['BLOBS'], ...options });

@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 // `npm run dev`: the local endpoint on the embedded default — local R2 and D1 (persisted under
-// .wrangler/), the schema migrated, `wrangler dev` behind the loopback front (front.mjs) on
-// 127.0.0.1:$PORT. Prints the endpoint and credentials once it answers. Honours PORT, ACCESS_KEY_ID,
-// SECRET_ACCESS_KEY and PERSIST_TO. With HTTPS=1 it serves https instead (wrangler's self-signed certificate,
-// no front) and refuses SSE-C keys over plain http, as a deployment does.
+// .wrangler/), the schema migrated, `wrangler dev` on 127.0.0.1:$PORT. Clients talk to wrangler's
+// own server: it answers `Expect: 100-continue` and early error answers itself
+// (test/dev-endpoint.test.ts). Prints the endpoint and credentials once it answers. Honours PORT,
+// ACCESS_KEY_ID, SECRET_ACCESS_KEY and PERSIST_TO. With HTTPS=1 it serves https instead (wrangler's
+// self-signed certificate) and refuses SSE-C keys over plain http, as a deployment does.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { startDevKms } from '../dev-kms/server.mjs';
 import { writeConsoleModule } from './build-console.mjs';
-import { startFront } from './front.mjs';
 
 const port = process.env.PORT || '8787';
 const accessKeyId = process.env.ACCESS_KEY_ID || 'EDGESSEDEVACCESSKEY1';
@@ -45,12 +44,6 @@ const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--loc
 
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const workerPort = await new Promise((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => {
-    const { port: free } = probe.address();
-    probe.close(() => resolve(String(free)));
-  });
-});
 // KMS_DEV=aws|vault: the development KMS (dev-kms/) holds the keys instead of the built-in KMS,
 // spoken to over its real protocol (plain HTTP on loopback: wrangler dev cannot trust its CA).
 const kmsDev = process.env.KMS_DEV;
@@ -86,7 +79,7 @@ const dev = spawn(
   [
     'dev',
     '--ip', '127.0.0.1',
-    '--port', https ? port : workerPort,
+    '--port', port,
     '--local-protocol', https ? 'https' : 'http',
     ...(https ? ['--https-key-path', tls.key, '--https-cert-path', tls.cert] : []),
     '--var', `ALLOW_SSEC_OVER_HTTP:${!https}`,
@@ -102,17 +95,12 @@ dev.on('exit', async (code) => {
   process.exit(code ?? 0);
 });
 
-const worker = `http://127.0.0.1:${workerPort}`;
+const endpoint = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
 const certificate = resolve(tls.cert);
 for (let i = 0; i < 600; i++) {
   try {
-    let endpoint = `https://127.0.0.1:${port}`;
-    if (https) {
-      await new Promise((resolve, reject) => request(endpoint, { rejectUnauthorized: false }, resolve).on('error', reject).end());
-    } else {
-      await fetch(worker);
-      endpoint = (await startFront(worker, { port: Number(port) })).origin;
-    }
+    if (https) await new Promise((resolve, reject) => request(endpoint, { rejectUnauthorized: false }, resolve).on('error', reject).end());
+    else await fetch(endpoint);
     console.log(`
 edge-sse is running (local R2 and D1 under .wrangler/state; master key in .dev.vars)
   endpoint:          ${endpoint}

@@ -1,4 +1,4 @@
-// The local front (scripts/front.mjs) between clients and workerd: Expect handling, early error
+// The tests' front (test/helpers/front.mjs) between clients and bare Miniflare: Expect handling, early error
 // answers while the client is still sending, keep-alive, and bytes passed through unchanged (raw
 // paths, Host, and non-ASCII header values both ways).
 import { randomBytes } from 'node:crypto';
@@ -7,7 +7,7 @@ import net from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFront } from '../scripts/front.mjs';
+import { startFront } from './helpers/front.mjs';
 import { rawRequest } from './helpers/raw-http';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 import { signRequest } from './helpers/sign';

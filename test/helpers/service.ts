@@ -6,7 +6,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Miniflare } from 'miniflare';
 import { type DevKms, type DevKmsOptions, startDevKms } from '../../dev-kms/server.mjs';
-import { startFront } from '../../scripts/front.mjs';
+import { startFront } from './front.mjs';
 import { migrationStatements } from '../../scripts/local-worker.mjs';
 import { type ExternalBackend, externalEnv } from '../kms/fixtures';
 import { ROOT, WORKER_BUNDLE } from './paths';

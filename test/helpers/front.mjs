@@ -1,9 +1,11 @@
-// A loopback front for the local endpoint. workerd's HTTP server never answers
-// `Expect: 100-continue`, so SDKs that send it (the JS SDK for bodies over 2 MB) stall for seconds
-// before sending the body, and it answers 417 to any other expectation; Cloudflare's edge answers
-// the first and S3 ignores the rest. This front reads each request head, answers 100-continue
-// itself, drops the Expect header, and otherwise splices the client and workerd sockets: raw path,
-// Host header, body and answer pass byte for byte, without an HTTP parser or copy per request.
+// A loopback front for the bare Miniflare the tests run the worker in. Miniflare's own HTTP server
+// never answers `Expect: 100-continue`, so SDKs that send it (the JS SDK for bodies over 2 MB) stall
+// for seconds before sending the body, and it holds an answer given before the body was read until
+// the client has sent it all. `wrangler dev`, which `npm run dev` serves, answers both itself
+// (test/dev-endpoint.test.ts), as Cloudflare's edge does. This front reads each request head,
+// answers 100-continue itself, drops the Expect header (S3 ignores expectations it does not know),
+// and otherwise splices the client and workerd sockets: raw path, Host header, body and answer pass
+// byte for byte, without an HTTP parser or copy per request.
 //
 // When workerd answers before it has read a body and closes its side, the rest of the client's body
 // is read and dropped here, so the client finishes sending and reads that answer (its S3 error)
