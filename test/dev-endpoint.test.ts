@@ -12,6 +12,7 @@ import { ROOT } from './helpers/paths';
 import { rawRequest } from './helpers/raw-http';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY } from './helpers/service';
 import { signRequest } from './helpers/sign';
+import { errorCode, send } from './helpers/signed-http';
 import { type TempDir, tempDir } from './helpers/temp';
 
 let dir: TempDir;
@@ -65,38 +66,6 @@ afterAll(async () => {
   dir?.remove();
 });
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-  reused: boolean;
-}
-
-/** A SigV4-signed request (UNSIGNED-PAYLOAD); the body goes after 100 Continue when `expect` asks for it. */
-async function send(method: string, path: string, { body, expect: expectation, agent, host }: { body?: Buffer | Buffer[]; expect?: string; agent?: http.Agent; host?: string } = {}): Promise<Answer> {
-  const url = new URL(path, endpoint);
-  // Bodiless requests name no framing, as SDKs send them (wrangler dev's proxy drops a Content-Length of 0).
-  const framing: Record<string, string> = Array.isArray(body) ? { 'transfer-encoding': 'chunked' } : body ? { 'content-length': String(body.length) } : {};
-  const { headers } = await signRequest(method, `http://${host ?? url.host}${url.pathname}${url.search}`, framing);
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent: agent ?? false, headers: { ...headers, ...(expectation ? { expect: expectation } : {}) } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts), reused: req.reusedSocket }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    const write = () => {
-      for (const chunk of Array.isArray(body) ? body : body ? [body] : []) req.write(chunk);
-      req.end();
-    };
-    if (expectation === '100-continue') req.on('continue', write);
-    else write();
-  });
-}
-
-const code = (a: Answer) => /<Code>([^<]+)<\/Code>/.exec(a.body.toString())?.[1];
-
 describe('the npm run dev endpoint', () => {
   it('answers 10 MiB PUTs to a missing bucket with NoSuchBucket and its request id, every time (JS SDK, Expect: 100-continue)', async () => {
     const body = randomBytes(10 * 1024 * 1024);
@@ -119,22 +88,14 @@ describe('the npm run dev endpoint', () => {
   });
 
   it('answers an unauthenticated 10 MiB PUT with AccessDenied, never a reset', async () => {
-    const answer = await new Promise<Answer>((resolve, reject) => {
-      const req = http.request(new URL(`/${bucket}/anonymous`, endpoint), { method: 'PUT', agent: false, headers: { 'content-length': String(10 * 1024 * 1024), expect: '100-continue' } }, (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts), reused: false }));
-      });
-      req.on('error', reject);
-      req.on('continue', () => req.end(Buffer.alloc(10 * 1024 * 1024)));
-    });
-    expect([answer.status, code(answer), typeof answer.headers['x-amz-request-id']]).toEqual([403, 'AccessDenied', 'string']);
+    const answer = await send(endpoint, 'PUT', `/${bucket}/anonymous`, { body: Buffer.alloc(10 * 1024 * 1024), expect: '100-continue', anonymous: true });
+    expect([answer.status, errorCode(answer), typeof answer.headers['x-amz-request-id']]).toEqual([403, 'AccessDenied', 'string']);
   });
 
   it('ignores Expect values other than 100-continue, as S3 does', async () => {
     const body = Buffer.from('expectation ignored');
-    expect((await send('PUT', `/${bucket}/expect`, { body, expect: 'something-else' })).status).toBe(200);
-    expect((await send('GET', `/${bucket}/expect`)).body).toEqual(body);
+    expect((await send(endpoint, 'PUT', `/${bucket}/expect`, { body, expect: 'something-else' })).status).toBe(200);
+    expect((await send(endpoint, 'GET', `/${bucket}/expect`)).body).toEqual(body);
   });
 
   it('keeps a connection alive across requests, chunked bodies and error answers included', async () => {
@@ -142,10 +103,10 @@ describe('the npm run dev endpoint', () => {
     try {
       const body = randomBytes(300_000);
       const answers = [
-        await send('PUT', `/${bucket}/kept`, { body, agent, expect: '100-continue' }),
-        await send('PUT', `/${bucket}/chunked`, { body: [body.subarray(0, 1000), body.subarray(1000)], agent }),
-        await send('GET', `/${bucket}/no-such-key`, { agent }),
-        await send('GET', `/${bucket}/kept`, { agent }),
+        await send(endpoint, 'PUT', `/${bucket}/kept`, { body, agent, expect: '100-continue' }),
+        await send(endpoint, 'PUT', `/${bucket}/chunked`, { body: [body.subarray(0, 1000), body.subarray(1000)], agent }),
+        await send(endpoint, 'GET', `/${bucket}/no-such-key`, { agent }),
+        await send(endpoint, 'GET', `/${bucket}/kept`, { agent }),
       ];
       expect(answers.map((a) => a.status)).toEqual([200, 200, 404, 200]);
       expect(answers[3]!.body.equals(body)).toBe(true);
@@ -162,7 +123,7 @@ describe('the npm run dev endpoint', () => {
     expect(listed.Contents?.map((o) => o.Key)).toEqual([key]);
     const port = new URL(endpoint).port;
     const path = `/${encodeURIComponent(key).replace(/'/g, '%27').replace(/[!*()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
-    const virtual = await send('GET', path, { host: `${bucket}.localhost:${port}` });
+    const virtual = await send(endpoint, 'GET', path, { host: `${bucket}.localhost:${port}` });
     expect([virtual.status, virtual.body.toString()]).toEqual([200, 'raw path']);
   });
 

@@ -5,17 +5,16 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFront } from './helpers/front.mjs';
 import { rawRequest } from './helpers/raw-http';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 import { signRequest } from './helpers/sign';
+import { errorCode, send } from './helpers/signed-http';
 
 let svc: Service;
 let s3: S3Client;
 const bucket = 'front-bucket';
-const signer = new AwsClient({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, service: 's3', region: REGION });
 
 beforeAll(async () => {
   svc = await startService();
@@ -27,39 +26,6 @@ afterAll(async () => {
   s3?.destroy();
   await svc?.stop();
 });
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** A SigV4-signed request (UNSIGNED-PAYLOAD) with `extra` headers added after signing, over `agent`. */
-async function send(method: string, path: string, { body, extra = {}, agent, host, origin = svc.endpoint }: { body?: Buffer | Buffer[]; extra?: Record<string, string>; agent?: http.Agent; host?: string; origin?: string } = {}): Promise<Answer> {
-  const url = new URL(path, origin);
-  const length = Array.isArray(body) ? null : (body?.length ?? 0);
-  const signed = await signer.sign(`http://${host ?? url.host}${url.pathname}${url.search}`, {
-    method,
-    headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...(length === null ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(length) }) },
-  });
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent: agent ?? false, headers: { ...Object.fromEntries(signed.headers), ...extra } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    const write = () => {
-      for (const chunk of Array.isArray(body) ? body : body ? [body] : []) req.write(chunk);
-      req.end();
-    };
-    if (extra.expect?.toLowerCase() === '100-continue') req.on('continue', write);
-    else write();
-  });
-}
-
-const code = (a: Answer) => /<Code>([^<]+)<\/Code>/.exec(a.body.toString())?.[1];
 
 describe('the local front', () => {
   it('answers a 10 MiB PUT to a missing bucket with NoSuchBucket and its request id, every time (JS SDK, Expect: 100-continue)', async () => {
@@ -76,24 +42,15 @@ describe('the local front', () => {
   });
 
   it('answers an unauthenticated 10 MiB PUT with AccessDenied, never a reset', async () => {
-    const url = new URL(`/${bucket}/anonymous`, svc.endpoint);
-    const answer = await new Promise<Answer>((resolve, reject) => {
-      const req = http.request(url, { method: 'PUT', agent: false, headers: { 'content-length': String(10 * 1024 * 1024), expect: '100-continue' } }, (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }));
-      });
-      req.on('error', reject);
-      req.on('continue', () => req.end(Buffer.alloc(10 * 1024 * 1024)));
-    });
-    expect([answer.status, code(answer), typeof answer.headers['x-amz-request-id']]).toEqual([403, 'AccessDenied', 'string']);
+    const answer = await send(svc.endpoint, 'PUT', `/${bucket}/anonymous`, { body: Buffer.alloc(10 * 1024 * 1024), expect: '100-continue', anonymous: true });
+    expect([answer.status, errorCode(answer), typeof answer.headers['x-amz-request-id']]).toEqual([403, 'AccessDenied', 'string']);
   });
 
   it('ignores Expect values other than 100-continue, as S3 does', async () => {
     const body = Buffer.from('expectation ignored');
-    const put = await send('PUT', `/${bucket}/expect`, { body, extra: { expect: 'something-else' } });
+    const put = await send(svc.endpoint, 'PUT', `/${bucket}/expect`, { body, expect: 'something-else' });
     expect(put.status).toBe(200);
-    expect((await send('GET', `/${bucket}/expect`)).body).toEqual(body);
+    expect((await send(svc.endpoint, 'GET', `/${bucket}/expect`)).body).toEqual(body);
   });
 
   it('keeps connections alive across requests, chunked bodies included', async () => {
@@ -104,11 +61,11 @@ describe('the local front', () => {
     const origin = front.origin;
     try {
       const body = randomBytes(300_000);
-      expect((await send('PUT', `/${bucket}/kept`, { body, agent, origin, extra: { expect: '100-continue' } })).status).toBe(200);
-      const chunked = await send('PUT', `/${bucket}/chunked`, { body: [body.subarray(0, 1000), body.subarray(1000)], agent, origin });
+      expect((await send(origin, 'PUT', `/${bucket}/kept`, { body, agent, expect: '100-continue' })).status).toBe(200);
+      const chunked = await send(origin, 'PUT', `/${bucket}/chunked`, { body: [body.subarray(0, 1000), body.subarray(1000)], agent });
       expect(chunked.status).toBeLessThan(500);
-      expect((await send('GET', `/${bucket}/no-such-key`, { agent, origin })).status).toBe(404);
-      const got = await send('GET', `/${bucket}/kept`, { agent, origin });
+      expect((await send(origin, 'GET', `/${bucket}/no-such-key`, { agent })).status).toBe(404);
+      const got = await send(origin, 'GET', `/${bucket}/kept`, { agent });
       expect(got.body.equals(body)).toBe(true);
       expect(connections).toBe(1);
     } finally {
@@ -124,10 +81,7 @@ describe('the local front', () => {
     expect(listed.Contents?.map((o) => o.Key)).toEqual([key]);
     expect(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()).toBe('raw path');
     const port = new URL(svc.endpoint).port;
-    const virtual = await send('GET', `/${encodeURIComponent(key).replace(/'/g, '%27').replace(/[!*()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`, {
-      host: `${bucket}.localhost:${port}`,
-      extra: { host: `${bucket}.localhost:${port}` },
-    });
+    const virtual = await send(svc.endpoint, 'GET', `/${encodeURIComponent(key).replace(/'/g, '%27').replace(/[!*()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`, { host: `${bucket}.localhost:${port}` });
     expect([virtual.status, virtual.body.toString()]).toEqual([200, 'raw path']);
   });
 
