@@ -1,5 +1,6 @@
 // Chunked, seekable AEAD stream (format v1) on AES-256-GCM. The byte layout is specified in
 // docs/FORMAT.md; size arithmetic here is pure, the transforms only move bytes and call WebCrypto.
+import { READ_SIZE } from '../streams';
 
 /** Plaintext bytes per package; only the final package may be shorter. */
 export const PACKAGE_SIZE = 65536;
@@ -359,8 +360,6 @@ class PackageOpener {
   }
 }
 
-/** Input bytes gathered per read: each read and each output chunk costs a trip through the streams around this one. */
-const READ_SIZE = 1024 * 1024;
 
 /**
  * The plaintext of the ciphertext stream `source`, checked package by package; nothing of a package
@@ -370,7 +369,8 @@ const READ_SIZE = 1024 * 1024;
 export function decryptStream(source: ReadableStream<Uint8Array>, key: CryptoKey, opts: DecryptOptions): ReadableStream<Uint8Array> {
   const opener = new PackageOpener(key, opts);
   const input = byteSource(source);
-  // A whole read plus the incomplete package left over from the previous one.
+  // A whole read (each read and output chunk costs a trip through the streams around this one)
+  // plus the incomplete package left over from the previous one.
   let buffer: Uint8Array = new Uint8Array(READ_SIZE + PACKAGE_CIPHER_SIZE);
   let reading = input.read(buffer, 0, READ_SIZE);
   reading.catch(ignore); // awaited by the next pull; unobserved if this stream fails first

@@ -19,7 +19,6 @@ import { Scrubber } from '../service/scrub';
 import { BlobStore } from '../storage/blobs';
 import { BucketKeyStore } from '../storage/bucket-keys';
 import { countingTrips, withCountingD1 } from '../storage/d1-counter';
-import { storageOutage } from '../storage/outage';
 import { KeyUsageStore } from '../storage/key-usage';
 import { GcStateStore, MetadataStore } from '../storage/metadata';
 import { UploadStore } from '../storage/uploads';
@@ -30,7 +29,7 @@ import { parseCredentials } from './auth/credentials';
 import { authenticate, clientAcceptEncoding } from './auth/sigv4';
 import type { S3Request } from './context';
 import { corsPreflight, withCors } from './cors';
-import { S3Error, isS3Error, renderError } from './errors';
+import { S3Error, isS3Error, renderError, storageUnavailable } from './errors';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './handlers/buckets';
 import { adminRewrap } from './handlers/admin';
 import { adminCreateUser, adminDeleteUser, adminListUsers, adminSetUserDisabled } from './handlers/users';
@@ -231,7 +230,7 @@ app.all('*', async (c) => {
     const req = { c, request, url, auth, access, ...svc, region, secure };
     response = await counted(() => metered(meter, () => dispatch(op, req))).catch(access.concealMissing(op));
   } catch (e) {
-    const err = (seen.error = isS3Error(e) ? e : (storageOutage(e) ?? internalError(e, requestId)));
+    const err = (seen.error = isS3Error(e) ? e : (storageUnavailable(e) ?? internalError(e, requestId)));
     // What an answer must not say (a KMS's own error text) travels as the cause, for the log only.
     if (err.cause !== undefined) console.error(JSON.stringify({ type: 'error-cause', requestId, code: err.code, cause: String(err.cause) }));
     response = renderError(err, rawPath(request.url), requestId, request.method);

@@ -2,9 +2,8 @@
 // authentication (browsers send no credentials on OPTIONS), and the headers actual responses carry.
 import type { Bindings } from '../env';
 import { CorsStore } from '../storage/cors';
-import { storageOutage } from '../storage/outage';
 import { type Address, rawPath, requestAddress } from './address';
-import { S3Error, renderError } from './errors';
+import { S3Error, renderError, storageUnavailable } from './errors';
 
 export interface CorsRule {
   id?: string;
@@ -85,7 +84,7 @@ export async function corsPreflight(request: Request, env: Bindings, requestId: 
   try {
     response = await preflight(request, requestAddress(request, env.VIRTUAL_HOST_SUFFIXES), new CorsStore<CorsRule>(env.DB));
   } catch (e) {
-    const err = e instanceof S3Error ? e : (storageOutage(e) ?? new S3Error('InternalError', 'We encountered an internal error. Please try again.'));
+    const err = e instanceof S3Error ? e : (storageUnavailable(e) ?? new S3Error('InternalError', 'We encountered an internal error. Please try again.'));
     if (!(e instanceof S3Error)) console.error('preflight failed', e instanceof Error ? e.message : String(e));
     response = renderError(err, rawPath(request.url), requestId, 'OPTIONS');
   }

@@ -1,4 +1,5 @@
 // One S3 error type, one table of codes → HTTP status, rendered as S3 XML in one place (renderError).
+import { storageOutage } from '../storage/outage';
 import { escapeXml } from './xml';
 
 const STATUS = {
@@ -99,4 +100,13 @@ export function renderError(err: S3Error, resource: string, requestId: string, m
     `<Error><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message>${extra}` +
     `<Resource>${escapeXml(resource)}</Resource><RequestId>${requestId}</RequestId></Error>`;
   return new Response(body, { status: err.status, headers });
+}
+
+/** The retryable 503 a failed storage call is answered with; null when `e` is not one (a bug: 500). */
+export function storageUnavailable(e: unknown): S3Error | null {
+  const outage = storageOutage(e);
+  if (!outage) return null;
+  const message = outage.code === 'SlowDown' ? 'Please reduce your request rate.' : 'Storage is unavailable; please retry.';
+  // What the store said is only the cause, for the log (with the request id), never the answer.
+  return Object.assign(new S3Error(outage.code, message), { cause: outage.cause });
 }

@@ -310,11 +310,8 @@ export class MetadataStore {
   /**
    * Makes `record` the visible version of its key, atomically: the replaced blobs (if any) move to
    * the trash in the same transaction, so concurrent writers each trash exactly what they replaced.
-   * With a condition (conditional PUT), false when it did not hold at commit, and nothing changed.
-   */
-  /**
-   * Commits `record` if `condition` holds and the bucket is still `bucket` (same creation, same
-   * default encryption); false, with nothing changed, otherwise.
+   * Only if `condition` holds (a conditional PUT) and the bucket is still `bucket` (same creation,
+   * same default encryption) at commit; false, with nothing changed, otherwise.
    */
   async putObject(record: ObjectRecord, bucket: BucketRecord, condition: WriteCondition = {}): Promise<boolean> {
     const statements = replaceObjectStatements(this.db, record);
@@ -391,17 +388,13 @@ export class MetadataStore {
 
   /** Re-seals an objects, uploads or upload_manifests row in place if its sealed key is still `row.sealedKey`. */
   async updateKmsSealing(row: KmsSealedRow, kekId: string, sealedKey: Uint8Array): Promise<boolean> {
-    const sql =
-      row.table === 'uploads'
-        ? 'UPDATE uploads SET kek_id = ?1, sealed_key = ?2 WHERE upload_id = ?3 AND sealed_key = ?4'
-        : 'UPDATE uploads SET manifest_kek_id = ?1, manifest_sealed_key = ?2 WHERE upload_id = ?3 AND manifest_sealed_key = ?4';
-    const r =
+    const statement =
       row.table === 'objects'
-        ? await this.db
-            .prepare('UPDATE objects SET kek_id = ?1, sealed_key = ?2 WHERE bucket = ?3 AND key = ?4 AND sealed_key = ?5')
-            .bind(kekId, sealedKey, row.bucket, row.key, row.sealedKey)
-            .run()
-        : await this.db.prepare(sql).bind(kekId, sealedKey, row.id, row.sealedKey).run();
+        ? this.db.prepare('UPDATE objects SET kek_id = ?1, sealed_key = ?2 WHERE bucket = ?3 AND key = ?4 AND sealed_key = ?5').bind(kekId, sealedKey, row.bucket, row.key, row.sealedKey)
+        : row.table === 'uploads'
+          ? this.db.prepare('UPDATE uploads SET kek_id = ?1, sealed_key = ?2 WHERE upload_id = ?3 AND sealed_key = ?4').bind(kekId, sealedKey, row.id, row.sealedKey)
+          : this.db.prepare('UPDATE uploads SET manifest_kek_id = ?1, manifest_sealed_key = ?2 WHERE upload_id = ?3 AND manifest_sealed_key = ?4').bind(kekId, sealedKey, row.id, row.sealedKey);
+    const r = await statement.run();
     return r.meta.changes > 0;
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { storageUnavailable } from '../s3/errors';
 import { storageOutage, withOutageMarks } from './outage';
 
 /** A D1-shaped binding whose statements reject with `error`, and an R2-shaped one that does too. */
@@ -31,7 +32,7 @@ describe('storageOutage', () => {
   it('answers an R2 rejection with 503, SlowDown when R2 says it is rate limiting', async () => {
     expect(codeOf(await caught(bindings(new Error('get: We encountered an internal error. (10001)')).BLOBS.get('k')))).toBe('ServiceUnavailable');
     expect(codeOf(await caught(bindings(new Error('put: Too many requests (10058)')).AUDIT.get('k')))).toBe('SlowDown');
-    expect(storageOutage(await caught(bindings(new Error('x')).BLOBS.get('k')))?.status).toBe(503);
+    expect(storageUnavailable(await caught(bindings(new Error('x')).BLOBS.get('k')))?.status).toBe(503);
   });
 
   it('leaves errors that did not come from a storage call, and type errors, to be 500s', async () => {

@@ -1,10 +1,9 @@
 // Storage outages as one clear, retryable S3 answer. The worker's D1 and R2 bindings are wrapped
 // (withOutageMarks) so that whatever one of their calls rejects with is known to come from storage;
-// the endpoint answers such an error with storageOutage's 503 (SlowDown when the store says it is
-// overloaded), which SDKs retry with backoff. What D1 answers to a statement itself (an SQLite
+// the endpoint answers an error storageOutage recognises with a 503 (SlowDown when the store says it
+// is overloaded, src/s3/errors.ts), which SDKs retry with backoff. What D1 answers to a statement itself (an SQLite
 // error: a constraint, bad SQL, a failed guard) or a type error is a bug here, not an outage, and
 // stays a 500 InternalError. Damaged data is found above this layer and stays a 500 too.
-import { S3Error } from '../s3/errors';
 
 const fromStorage = new WeakSet<object>();
 /** The binding object behind a wrapper: D1's batch() takes only its own statements. */
@@ -45,13 +44,17 @@ export function withOutageMarks<E extends { DB: D1Database; BLOBS: R2Bucket; AUD
   return made;
 }
 
-/** The 503 an error from a storage call is answered with; null for anything else (a bug: 500). */
-export function storageOutage(e: unknown): S3Error | null {
+/** A storage call that failed: how the store put it (an S3 error code) and what it said (for the log only). */
+export interface StorageOutage {
+  code: 'ServiceUnavailable' | 'SlowDown';
+  cause: string;
+}
+
+/** The outage an error from a storage call means; null for anything else (a bug: 500). */
+export function storageOutage(e: unknown): StorageOutage | null {
   if (!(e instanceof Error) || !fromStorage.has(e) || e instanceof TypeError || e instanceof RangeError) return null;
   if (/SQLITE_|D1_TYPE_ERROR|D1_COLUMN_NOTFOUND|D1_SESSION_ERROR/.test(e.message)) return null;
-  // What the store said is only the cause, for the log (with the request id), never the answer.
   const cause = `storage: ${e.name}: ${e.message}`;
   // D1: "D1 DB is overloaded. Requests queued for too long."; R2: 10058, too many requests.
-  if (/overloaded|\(10058\)|too many requests/i.test(e.message)) return Object.assign(new S3Error('SlowDown', 'Please reduce your request rate.'), { cause });
-  return Object.assign(new S3Error('ServiceUnavailable', 'Storage is unavailable; please retry.'), { cause });
+  return { code: /overloaded|\(10058\)|too many requests/i.test(e.message) ? 'SlowDown' : 'ServiceUnavailable', cause };
 }
