@@ -127,6 +127,15 @@ describe('the npm run dev endpoint', () => {
     expect([virtual.status, virtual.body.toString()]).toEqual([200, 'raw path']);
   });
 
+  it('authenticates GETs and HEADs whose signature covers Content-Length: 0 (the proxy drops the header)', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'signed-length', Body: 'signed length' }));
+    const zero = { 'content-length': '0' };
+    const got = await send(endpoint, 'GET', `/${bucket}/signed-length`, { headers: zero });
+    expect([got.status, got.body.toString()]).toEqual([200, 'signed length']);
+    expect((await send(endpoint, 'HEAD', `/${bucket}/signed-length`, { headers: zero })).status).toBe(200);
+    expect((await send(endpoint, 'GET', `/${bucket}?list-type=2`, { headers: zero })).status).toBe(200);
+  });
+
   it('passes non-ASCII user metadata and Content-Disposition both ways as their UTF-8 bytes', async () => {
     const sent = {
       'x-amz-meta-title': 'café € 😀 Ελληνικά',

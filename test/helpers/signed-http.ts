@@ -21,12 +21,14 @@ export interface SendOptions {
   host?: string;
   /** No Authorization: an anonymous request. */
   anonymous?: boolean;
+  /** More headers, signed with the rest. */
+  headers?: Record<string, string>;
 }
 
-export async function send(origin: string, method: string, path: string, { body, expect, agent, host, anonymous = false }: SendOptions = {}): Promise<Answer> {
+export async function send(origin: string, method: string, path: string, { body, expect, agent, host, anonymous = false, headers: extra = {} }: SendOptions = {}): Promise<Answer> {
   const url = new URL(path, origin);
   // Bodiless requests name no framing, as SDKs send them (wrangler dev's proxy drops a Content-Length of 0).
-  const framing: Record<string, string> = Array.isArray(body) ? { 'transfer-encoding': 'chunked' } : body ? { 'content-length': String(body.length) } : {};
+  const framing: Record<string, string> = { ...extra, ...(Array.isArray(body) ? { 'transfer-encoding': 'chunked' } : body ? { 'content-length': String(body.length) } : {}) };
   const headers = anonymous ? framing : (await signRequest(method, `http://${host ?? url.host}${url.pathname}${url.search}`, framing)).headers;
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent: agent ?? false, headers: { ...headers, ...(expect ? { expect } : {}) } }, (res) => {

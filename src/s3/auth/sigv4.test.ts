@@ -478,3 +478,21 @@ describe('authenticate: the path is signed as sent', () => {
     await expectS3Error(check(await signedFor('/b//c', raw)), 'SignatureDoesNotMatch');
   });
 });
+
+describe('authenticate: a signed Content-Length a proxy dropped', () => {
+  async function signedWithLength(length: string) {
+    const headers = new Headers({ host: HOST, 'x-amz-date': AMZ_DATE, 'x-amz-content-sha256': EMPTY_SHA256 });
+    const signedHeaders = ['content-length', 'host', 'x-amz-content-sha256', 'x-amz-date'];
+    const url = `https://${HOST}/test.txt`;
+    const canonical = canonicalRequest({ method: 'GET', url, headers: [...headers, ['content-length', length]], signedHeaders, payloadHash: EMPTY_SHA256 });
+    const sts = await stringToSign(AMZ_DATE, '20130524/us-east-1/s3/aws4_request', canonical);
+    const signature = await hmacHex(await signingKey(SECRET, '20130524', 'us-east-1', 's3'), sts);
+    headers.set('authorization', authorization(signedHeaders.join(';'), signature));
+    return new Request(url, { headers }); // no Content-Length and no body, as it arrives
+  }
+
+  it('reads as 0 on a bodiless request, and as nothing else', async () => {
+    await check(await signedWithLength('0'));
+    await expectS3Error(check(await signedWithLength('5')), 'SignatureDoesNotMatch');
+  });
+});

@@ -365,6 +365,9 @@ async function verifySignature(
   const headers: [string, string][] = [...request.headers].map(([name, value]) => [name, name === 'accept-encoding' ? clientAcceptEncoding(request, value) : headerText(value)]);
   // Where the runtime does not expose Host, the URL's authority is what the client addressed (and signed).
   if (!request.headers.has('host')) headers.push(['host', url.host]);
+  // Proxies in front (wrangler dev's among them) drop a `Content-Length: 0` from bodiless GETs and HEADs;
+  // the client signed it, and a request with no body is exactly what it described.
+  if (request.body === null && !request.headers.has('content-length') && claim.signedHeaders.includes('content-length')) headers.push(['content-length', '0']);
   const canonical = canonicalRequest({
     method: request.method,
     url: request.url,
