@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // `npm run dev`: the local endpoint on the embedded default — local R2 and D1 (persisted under
-// .wrangler/), the schema migrated, `wrangler dev` on 127.0.0.1:$PORT. Clients talk to wrangler's
-// own server: it answers `Expect: 100-continue` and early error answers itself
+// .wrangler/), the schema migrated, wrangler's dev server on 127.0.0.1:$PORT (what `wrangler dev`
+// runs, started through wrangler's API). Clients talk to wrangler's own server: it answers `Expect: 100-continue` and early error answers itself
 // (test/dev-endpoint.test.ts). Prints the endpoint and credentials once it answers. Honours PORT,
 // ACCESS_KEY_ID, SECRET_ACCESS_KEY and PERSIST_TO. With HTTPS=1 it serves https instead (wrangler's
 // self-signed certificate) and refuses SSE-C keys over plain http, as a deployment does.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { startDevKms } from '../dev-kms/server.mjs';
 import { writeConsoleModule } from './build-console.mjs';
@@ -16,7 +17,9 @@ import { writeConsoleModule } from './build-console.mjs';
 const port = process.env.PORT || '8787';
 const accessKeyId = process.env.ACCESS_KEY_ID || 'EDGESSEDEVACCESSKEY1';
 const secretAccessKey = process.env.SECRET_ACCESS_KEY || 'edge-sse-dev-secret-access-key-change-me';
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+// Set before wrangler is loaded: it runs in this process.
+Object.assign(process.env, { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' });
+const { unstable_startWorker } = await import('wrangler');
 
 // The built-in KMS's master keys of this checkout: generated once, kept in .dev.vars (wrangler dev's
 // local secrets file, git-ignored). Losing them makes the local objects unreadable. KMS_KEY_IDS names
@@ -40,7 +43,7 @@ if (await writeConsoleModule()) console.log('rebuilt the web console (src/web/co
 
 // PERSIST_TO: keep local R2 and D1 there instead of .wrangler/state (the benchmark's own state).
 const persist = process.env.PERSIST_TO ? ['--persist-to', process.env.PERSIST_TO] : [];
-const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persist], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persist], { stdio: ['ignore', 'inherit', 'inherit'] });
 
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
@@ -53,12 +56,11 @@ if (kmsDev && kmsDev !== 'aws' && kmsDev !== 'vault') {
 }
 const devKms = kmsDev ? await startDevKms({ keyIds, stateDir: '.dev-kms', httpPort: 0 }) : null;
 const kmsVars = !devKms
-  ? []
+  ? {}
   : {
       aws: { KMS_BACKEND: 'aws', AWS_KMS_REGION: devKms.region, AWS_KMS_ACCESS_KEY_ID: devKms.accessKeyId, AWS_KMS_SECRET_ACCESS_KEY: devKms.secretAccessKey },
       vault: { KMS_BACKEND: 'vault', VAULT_TOKEN: devKms.vaultToken, VAULT_TRANSIT_MOUNT: devKms.vaultMount },
     }[kmsDev];
-const kmsArgs = Object.entries(devKms ? { ...kmsVars, KMS_ENDPOINT: devKms.httpOrigin, KMS_DEFAULT_KEY_ID: devKms.defaultKeyId } : {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
 
 const https = process.env.HTTPS === '1';
 const tls = { key: '.wrangler/dev-tls/key.pem', cert: '.wrangler/dev-tls/cert.pem' };
@@ -74,26 +76,46 @@ if (https && !existsSync(tls.cert)) {
     process.exit(1);
   }
 }
-const dev = spawn(
-  'wrangler',
-  [
-    'dev',
-    '--ip', '127.0.0.1',
-    '--port', port,
-    '--local-protocol', https ? 'https' : 'http',
-    ...(https ? ['--https-key-path', tls.key, '--https-cert-path', tls.cert] : []),
-    '--var', `ALLOW_SSEC_OVER_HTTP:${!https}`,
-    ...kmsArgs,
-    ...persist,
-    '--show-interactive-dev-session=false',
-  ],
-  { env, stdio: ['ignore', 'inherit', 'inherit'] },
-);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
-dev.on('exit', async (code) => {
-  await devKms?.close();
-  process.exit(code ?? 0);
+// wrangler's own API rather than its CLI: the CLI always attaches the devtools inspector, and then
+// every console.log (the access log: one line per request) travels through the inspector protocol
+// to wrangler, costing about 3.5 ms of CPU per line on the machines of docs/PERFORMANCE.md. With
+// the inspector off, workerd prints it (structured logs) and it costs a tenth of that.
+const vars = { ALLOW_SSEC_OVER_HTTP: String(!https), ...kmsVars, ...(devKms ? { KMS_ENDPOINT: devKms.httpOrigin, KMS_DEFAULT_KEY_ID: devKms.defaultKeyId } : {}) };
+// wrangler's API waits forever on a port in use, where its CLI says so: say it first.
+const free = await new Promise((resolve) => {
+  const probe = createServer().once('error', () => resolve(false)).listen(Number(port), '127.0.0.1', () => probe.close(() => resolve(true)));
 });
+if (!free) {
+  console.error(`Address already in use (127.0.0.1:${port}): stop what serves it, or choose another port with PORT=.`);
+  await devKms?.close();
+  process.exit(1);
+}
+let worker;
+try {
+  worker = await unstable_startWorker({
+    config: 'wrangler.toml',
+    bindings: Object.fromEntries(Object.entries(vars).map(([name, value]) => [name, { type: 'plain_text', value }])),
+    dev: {
+      server: { hostname: '127.0.0.1', port: Number(port), secure: https, ...(https ? { httpsKeyPath: tls.key, httpsCertPath: tls.cert } : {}) },
+      inspector: false,
+      // One write per line: wrangler's own handler also scans every line for stack frames to source-map.
+      structuredLogsHandler: ({ level, message }) => void (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${message}\n`),
+      ...(process.env.PERSIST_TO ? { persist: process.env.PERSIST_TO } : {}),
+    },
+  });
+  await worker.ready;
+} catch (e) {
+  console.error(`wrangler's dev server did not start: ${e instanceof Error ? e.message : e}`);
+  await devKms?.close();
+  process.exit(1);
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    await worker.dispose().catch(() => {});
+    await devKms?.close();
+    process.exit(0);
+  });
+}
 
 const endpoint = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
 const certificate = resolve(tls.cert);
