@@ -1,6 +1,6 @@
 // Chunked, seekable AEAD stream (format v1) on AES-256-GCM. The byte layout is specified in
 // docs/FORMAT.md; size arithmetic here is pure, the transforms only move bytes and call WebCrypto.
-import { READ_SIZE } from '../streams';
+import { READ_SIZE, byteReader } from '../streams';
 
 /** Plaintext bytes per package; only the final package may be shorter. */
 export const PACKAGE_SIZE = 65536;
@@ -368,7 +368,7 @@ class PackageOpener {
  */
 export function decryptStream(source: ReadableStream<Uint8Array>, key: CryptoKey, opts: DecryptOptions): ReadableStream<Uint8Array> {
   const opener = new PackageOpener(key, opts);
-  const input = byteSource(source);
+  const input = byteReader(source);
   // A whole read (each read and output chunk costs a trip through the streams around this one)
   // plus the incomplete package left over from the previous one.
   let buffer: Uint8Array = new Uint8Array(READ_SIZE + PACKAGE_CIPHER_SIZE);
@@ -423,46 +423,4 @@ function concatenate(parts: Uint8Array[]): Uint8Array {
     at += part.length;
   }
   return out;
-}
-
-/**
- * Reads a byte stream into a caller's buffer, `min` bytes or more at a time until it ends: with
- * workerd's BYOB readAtLeast, which gathers the small chunks R2 bodies arrive in natively (the
- * buffer is transferred, so the filled one is handed back), else by copying chunks as they come.
- */
-function byteSource(source: ReadableStream<Uint8Array>) {
-  let byob: ReadableStreamBYOBReader | null = null;
-  try {
-    byob = source.getReader({ mode: 'byob' });
-    if (typeof (byob as { readAtLeast?: unknown }).readAtLeast !== 'function') {
-      byob.releaseLock();
-      byob = null;
-    }
-  } catch {
-    byob = null;
-  }
-  const reader = byob ?? source.getReader();
-  let rest: Uint8Array | null = null; // of the last chunk, not yet copied (chunk reader)
-  return {
-    async read(buffer: Uint8Array, from: number, min: number): Promise<{ buffer: Uint8Array; filled: number; ended: boolean }> {
-      if (byob) {
-        const { value, done } = await byob.readAtLeast(min, buffer.subarray(from));
-        const filled = from + (value?.byteLength ?? 0);
-        const back = value ? new Uint8Array(value.buffer) : buffer;
-        return { buffer: back, filled, ended: done || filled - from < min };
-      }
-      let filled = from;
-      while (filled - from < min) {
-        const chunk = rest ?? (await (reader as ReadableStreamDefaultReader<Uint8Array>).read()).value;
-        rest = null;
-        if (!chunk) return { buffer, filled, ended: true };
-        const n = Math.min(chunk.length, buffer.length - filled);
-        buffer.set(chunk.subarray(0, n), filled);
-        filled += n;
-        if (n < chunk.length) rest = chunk.subarray(n);
-      }
-      return { buffer, filled, ended: false };
-    },
-    cancel: (reason: unknown) => reader.cancel(reason),
-  };
 }
