@@ -40,18 +40,10 @@ export function patternHash(size) {
 /** The byte of the pattern at `offset`. */
 export const patternByte = (offset) => PATTERN[offset % MiB];
 
-/** `expectContinue: false` for an endpoint that does not answer `Expect: 100-continue` (bare workerd). */
-export function client(endpoint, { expectContinue = true } = {}) {
+/** An SDK client of the bench credentials; `extra` is more client configuration. */
+export function client(endpoint, extra = {}) {
   // No retries: a failure must count as one, not hide behind a second attempt.
-  return new S3Client({
-    endpoint,
-    region: REGION,
-    forcePathStyle: true,
-    maxAttempts: 1,
-    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
-    // Otherwise the SDK holds bodies over 2 MB back for an interim answer that never comes.
-    ...(expectContinue ? {} : { expectContinueHeader: false }),
-  });
+  return new S3Client({ endpoint, region: REGION, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY }, ...extra });
 }
 
 const seconds = (started) => (performance.now() - started) / 1000;

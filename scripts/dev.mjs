@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run dev`: the local endpoint on the embedded default — local R2 and D1 (persisted under
 // .wrangler/), the schema migrated, wrangler's dev server on 127.0.0.1:$PORT (what `wrangler dev`
-// runs, started through wrangler's API). Clients talk to wrangler's own server: it answers `Expect: 100-continue` and early error answers itself
-// (test/dev-endpoint.test.ts). Prints the endpoint and credentials once it answers. Honours PORT,
+// runs, started through wrangler's API). Clients talk to wrangler's own server: it answers
+// `Expect: 100-continue` and early error answers itself (test/dev-endpoint.test.ts). Prints the endpoint and credentials once it answers. Honours PORT,
 // ACCESS_KEY_ID, SECRET_ACCESS_KEY and PERSIST_TO. With HTTPS=1 it serves https instead (wrangler's
 // self-signed certificate) and refuses SSE-C keys over plain http, as a deployment does.
 import { spawnSync } from 'node:child_process';
@@ -20,6 +20,15 @@ const secretAccessKey = process.env.SECRET_ACCESS_KEY || 'edge-sse-dev-secret-ac
 // Set before wrangler is loaded: it runs in this process.
 Object.assign(process.env, { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' });
 const { unstable_startWorker } = await import('wrangler');
+
+// wrangler's API waits forever on a port in use, where its CLI says so: say it first.
+const free = await new Promise((resolve) => {
+  const probe = createServer().once('error', () => resolve(false)).listen(Number(port), '127.0.0.1', () => probe.close(() => resolve(true)));
+});
+if (!free) {
+  console.error(`Address already in use (127.0.0.1:${port}): stop what serves it, or choose another port with PORT=.`);
+  process.exit(1);
+}
 
 // The built-in KMS's master keys of this checkout: generated once, kept in .dev.vars (wrangler dev's
 // local secrets file, git-ignored). Losing them makes the local objects unreadable. KMS_KEY_IDS names
@@ -42,8 +51,8 @@ writeFileSync('.dev.vars', `${kept}MASTER_KEY=${ordered}\nCREDENTIALS=${accessKe
 if (await writeConsoleModule()) console.log('rebuilt the web console (src/web/console-assets.gen.ts)');
 
 // PERSIST_TO: keep local R2 and D1 there instead of .wrangler/state (the benchmark's own state).
-const persist = process.env.PERSIST_TO ? ['--persist-to', process.env.PERSIST_TO] : [];
-const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persist], { stdio: ['ignore', 'inherit', 'inherit'] });
+const persistTo = process.env.PERSIST_TO;
+const migrate = spawnSync('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...(persistTo ? ['--persist-to', persistTo] : [])], { stdio: ['ignore', 'inherit', 'inherit'] });
 
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
@@ -81,15 +90,6 @@ if (https && !existsSync(tls.cert)) {
 // to wrangler, costing about 3.5 ms of CPU per line on the machines of docs/PERFORMANCE.md. With
 // the inspector off, workerd prints it (structured logs) and it costs a tenth of that.
 const vars = { ALLOW_SSEC_OVER_HTTP: String(!https), ...kmsVars, ...(devKms ? { KMS_ENDPOINT: devKms.httpOrigin, KMS_DEFAULT_KEY_ID: devKms.defaultKeyId } : {}) };
-// wrangler's API waits forever on a port in use, where its CLI says so: say it first.
-const free = await new Promise((resolve) => {
-  const probe = createServer().once('error', () => resolve(false)).listen(Number(port), '127.0.0.1', () => probe.close(() => resolve(true)));
-});
-if (!free) {
-  console.error(`Address already in use (127.0.0.1:${port}): stop what serves it, or choose another port with PORT=.`);
-  await devKms?.close();
-  process.exit(1);
-}
 let worker;
 try {
   worker = await unstable_startWorker({
@@ -100,7 +100,7 @@ try {
       inspector: false,
       // One write per line: wrangler's own handler also scans every line for stack frames to source-map.
       structuredLogsHandler: ({ level, message }) => void (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${message}\n`),
-      ...(process.env.PERSIST_TO ? { persist: process.env.PERSIST_TO } : {}),
+      ...(persistTo ? { persist: persistTo } : {}),
     },
   });
   await worker.ready;
