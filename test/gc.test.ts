@@ -27,10 +27,12 @@ describe('garbage collection', () => {
   it('deletes replaced blobs after the grace period, orphans after a sweep, and nothing referenced', async () => {
     // Judged by which blobs, not how many: other tests (and their order) may leave blobs of their own.
     const before = await stored();
-    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'one' }));
-    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'two' }));
-    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'gone', Body: 'x' }));
-    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'gone', Body: 'y' }));
+    // Bodies over INLINE_MAX_BYTES, so each version is a blob.
+    const blobBody = (text: string) => text.repeat(5000);
+    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: blobBody('one') }));
+    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: blobBody('two') }));
+    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'gone', Body: blobBody('x') }));
+    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'gone', Body: blobBody('y') }));
     await svc.r2.put('blobs/orphan-from-a-crashed-write', 'ciphertext');
     const written = (await stored()).filter((id) => !before.includes(id));
     expect(written).toContain('blobs/orphan-from-a-crashed-write');
@@ -45,8 +47,8 @@ describe('garbage collection', () => {
     expect(await stored()).toEqual([...(await referenced()), 'blobs/orphan-from-a-crashed-write'].sort());
     await svc.collectGarbage(Date.now() + 40 * MINUTE);
     expect(await stored()).toEqual(await referenced());
-    expect(await read('k')).toBe('two');
-    expect(await read('gone')).toBe('y');
+    expect(await read('k')).toBe(blobBody('two'));
+    expect(await read('gone')).toBe(blobBody('y'));
   });
 
   it('aborts uploads older than the configured age and collects their parts', async () => {

@@ -12,7 +12,7 @@ import {
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Error } from './helpers/errors';
-import { getBytes as readBytes } from './helpers/objects';
+import { getBytes as readBytes, storedStream } from './helpers/objects';
 import { ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 
 let svc: Service;
@@ -27,10 +27,7 @@ async function blobIdOf(key: string, b = bucket): Promise<string> {
   return row!.blob_id;
 }
 
-async function storedBytes(key: string): Promise<Buffer> {
-  const obj = await svc.r2.get(await blobIdOf(key));
-  return Buffer.from(await obj!.arrayBuffer());
-}
+const storedBytes = async (key: string): Promise<Buffer> => (await storedStream(svc, bucket, key))!;
 
 const getBytes = (key: string, extra: Record<string, unknown> = {}) => readBytes(svc.client, bucket, key, extra);
 

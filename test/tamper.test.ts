@@ -13,7 +13,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getBytes as readBytes } from './helpers/objects';
+import { getBytes as readBytes, storedStream } from './helpers/objects';
 import { type Service, startService } from './helpers/service';
 
 let svc: Service;
@@ -98,6 +98,46 @@ describe.each(Object.keys(MODES) as Mode[])('single-PUT %s', (mode) => {
     await setSize(size + delta);
     await tampered(
       () => setSize(size),
+      async () => expect(await outcome(get())).toEqual(damagedData),
+    );
+    expect(sha(await get())).toBe(sha(body));
+  });
+});
+
+describe.each(Object.keys(MODES) as Mode[])('inline (kept in its row) %s', (mode) => {
+  const { bucket: b, write, read } = MODES[mode];
+  const key = `inline-${mode}`;
+  const other = `inline-other-${mode}`;
+  const body = randomBytes(3000);
+  const get = () => readBytes(svc.client, b, key, read);
+  const inlineOf = async (k: string) => (await storedStream(svc, b, k))!;
+  const setInline = (bytes: Uint8Array) => svc.db.prepare('UPDATE objects SET inline_data = ? WHERE bucket = ? AND key = ?').bind(bytes, b, key).run();
+
+  beforeAll(async () => {
+    await svc.client.send(new PutObjectCommand({ Bucket: b, Key: key, Body: body, ...write }));
+    await svc.client.send(new PutObjectCommand({ Bucket: b, Key: other, Body: randomBytes(3000), ...write }));
+    expect((await row(b, key))!.blob_id).toBeNull();
+  });
+
+  it.each([
+    ['a flipped ciphertext byte', (s: Buffer) => Buffer.from(s.map((x, i) => (i === 1500 ? x ^ 0x01 : x)))],
+    ['a cut-off tag', (s: Buffer) => s.subarray(0, s.length - 1)],
+    ['an empty stream', () => Buffer.alloc(0)],
+  ])('refuses %s', async (_, damage) => {
+    const stored = await inlineOf(key);
+    await setInline(damage(stored));
+    await tampered(
+      () => setInline(stored),
+      async () => expect(await outcome(get())).toEqual(damagedData),
+    );
+    expect(sha(await get())).toBe(sha(body));
+  });
+
+  it("refuses another object's stream of the same size, under the same key", async () => {
+    const stored = await inlineOf(key);
+    await setInline(await inlineOf(other));
+    await tampered(
+      () => setInline(stored),
       async () => expect(await outcome(get())).toEqual(damagedData),
     );
     expect(sha(await get())).toBe(sha(body));

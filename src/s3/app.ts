@@ -8,6 +8,7 @@ import { isLiveness, liveness } from '../observe/health';
 import { RequestMeter, metered, meteredKms, requestAudit } from '../observe/meter';
 import { observeRequest } from '../observe/request';
 import { UNSIGNED, authorize } from '../policy/access';
+import { inlineMaxBytes } from '../service/blob-io';
 import { Encryption } from '../service/encryption';
 import { Identities, type Identity } from '../service/identities';
 import { KeyCache } from '../service/key-cache';
@@ -82,7 +83,7 @@ export function services(env: Bindings): Services {
   const meta = new MetadataStore(env.DB);
   const blobs = new BlobStore(env.BLOBS);
   const users = new UserStore(env.DB);
-  const objects = new ObjectService(meta, blobs, encryption);
+  const objects = new ObjectService(meta, blobs, encryption, inlineMaxBytes(env.INLINE_MAX_BYTES));
   const made = {
     objects,
     multipart: new MultipartService(meta, new UploadStore(env.DB), blobs, encryption),

@@ -10,7 +10,10 @@ import type { Prefetch } from './prefetch';
 
 /** One stored stream of a readable object: its blob, plaintext size and stream key (opened lazily). */
 export interface Segment {
+  /** The blob; for an inline stream, what messages call it. */
   blobId: string;
+  /** A stream kept in the object's row: read from here, not from R2. */
+  inline?: Uint8Array;
   size: number;
   key: () => Promise<StreamKey>;
 }
@@ -20,8 +23,19 @@ export interface ByteRange {
   end: number; // inclusive
 }
 
-/** Bodies of up to this many bytes are held whole while they are encrypted. */
+/** Bodies of up to this many bytes are held whole while they are encrypted (inline ones among them). */
 const SMALL_WRITE = 4 * PACKAGE_SIZE;
+
+/** Objects of up to this many bytes are kept in their row unless INLINE_MAX_BYTES says otherwise. */
+const DEFAULT_INLINE_MAX = 4096;
+
+/** INLINE_MAX_BYTES: objects of at most this many bytes are kept in their row (0: none); unset, 4096. */
+export function inlineMaxBytes(setting: string | undefined): number {
+  if (setting === undefined || setting === '') return DEFAULT_INLINE_MAX;
+  const n = Number(setting);
+  if (!Number.isInteger(n) || n < 0 || n > SMALL_WRITE) throw new Error(`INLINE_MAX_BYTES must be an integer from 0 to ${SMALL_WRITE}, not ${setting}`);
+  return n;
+}
 
 /**
  * Encrypts `body` into a fresh blob. When the body fails a check or the store fails, nothing is
@@ -31,19 +45,39 @@ export async function writeEncrypted(blobs: BlobStore, meta: MetadataStore, body
   const blobId = BlobStore.newId();
   try {
     if (body.length !== null && body.length <= SMALL_WRITE) {
-      // Read whole (the checks run as it is read), sealed in one pass, stored in one R2 call.
-      const plain = new Uint8Array(await new Response(body.stream).arrayBuffer());
-      await blobs.putBytes(blobId, await encryptBytes(key.key, plain, { aad: key.aad }));
+      // Sealed in one pass, stored in one R2 call.
+      await blobs.putBytes(blobId, await encryptWhole(body, key));
     } else {
       const cipher = body.stream.pipeThrough(encryptStream(key.key, { aad: key.aad }));
       await blobs.put(blobId, cipher, body.length === null ? null : ciphertextSize(body.length));
     }
     return { blobId, digests: await body.digests };
   } catch (e) {
-    const cause = await body.digests.then(() => e, (rejected: unknown) => rejected);
     await meta.trashBlobs([blobId], Date.now()).catch(() => {});
-    throw isS3Error(cause) ? cause : storageFailure(cause);
+    throw await writeError(body, e);
   }
+}
+
+/** A small body (at most inlineMaxBytes()) encrypted for its object's row: no R2 call, nothing to trash. */
+export async function encryptInline(body: UploadBody, key: StreamKey): Promise<{ inline: Uint8Array; digests: UploadDigests }> {
+  try {
+    const inline = await encryptWhole(body, key);
+    return { inline, digests: await body.digests };
+  } catch (e) {
+    throw await writeError(body, e);
+  }
+}
+
+/** The body read whole (its checks run as it is read) and sealed in one pass. */
+async function encryptWhole(body: UploadBody, key: StreamKey): Promise<Uint8Array> {
+  const plain = new Uint8Array(await new Response(body.stream).arrayBuffer());
+  return encryptBytes(key.key, plain, { aad: key.aad });
+}
+
+/** What a failed write answers: the body's failed check if one failed, else a storage failure. */
+async function writeError(body: UploadBody, e: unknown): Promise<S3Error> {
+  const cause = await body.digests.then(() => e, (rejected: unknown) => rejected);
+  return isS3Error(cause) ? cause : storageFailure(cause);
 }
 
 export function storageFailure(e: unknown): S3Error {
@@ -144,8 +178,12 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
   });
 }
 
+/** An inline stream's bytes that `read` names, as R2 would return them. */
+const inlineBytes = (inline: Uint8Array, { range }: BlobRead) => (range ? inline.subarray(range.offset, range.offset + range.length) : inline);
+
 async function readPiece(blobs: BlobStore, piece: Piece): Promise<ReadableStream<Uint8Array>> {
-  const body = await blobs.get(piece.read.blobId, piece.read.range);
+  const { inline } = piece.segment;
+  const body = inline ? new Blob([inlineBytes(inline, piece.read)]).stream() : await blobs.get(piece.read.blobId, piece.read.range);
   if (!body) throw damaged(piece.read.blobId, 'blob missing');
   const { key, aad } = await piece.segment.key();
   return decryptStream(body, key, { aad, ...piece.cipher });
@@ -153,10 +191,11 @@ async function readPiece(blobs: BlobStore, piece: Piece): Promise<ReadableStream
 
 const sameRead = (a: BlobRead, b: BlobRead) => a.blobId === b.blobId && a.range?.offset === b.range?.offset && a.range?.length === b.range?.length;
 
-/** One R2 read (or the prefetched one) and one pass of WebCrypto calls: what small objects and short ranges cost. */
+/** One R2 read (the prefetched one, or none inline) and one pass of WebCrypto calls: what small objects and short ranges cost. */
 async function readSmall(blobs: BlobStore, piece: Piece, early: Prefetch | undefined): Promise<Uint8Array> {
+  const { inline } = piece.segment;
   const fetched = early && sameRead(early.read, piece.read) ? early.bytes.catch(() => null) : null;
-  const read = async () => (await fetched) ?? blobs.getBytes(piece.read.blobId, piece.read.range);
+  const read = async () => (inline ? inlineBytes(inline, piece.read) : ((await fetched) ?? blobs.getBytes(piece.read.blobId, piece.read.range)));
   const [cipher, { key, aad }] = await Promise.all([read(), piece.segment.key()]);
   if (!cipher) throw damaged(piece.read.blobId, 'blob missing');
   try {

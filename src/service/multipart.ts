@@ -168,6 +168,7 @@ export class MultipartService {
       bucket: upload.bucket,
       key: upload.key,
       blobId: null,
+      inline: null,
       partsCount: chosen.length,
       partsMac: manifestKey && (await manifestMac(manifestKey, chosen)),
       size: chosen.reduce((n, p) => n + p.size, 0),

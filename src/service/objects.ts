@@ -6,8 +6,8 @@ import { S3Error } from '../s3/errors';
 import type { SseRequest } from '../s3/sse';
 import { type UploadBody, internalUpload } from '../s3/upload';
 import type { BlobStore } from '../storage/blobs';
-import type { BucketEncryption, BucketRecord, MetadataStore, ObjectHeaders, ObjectRecord, StoredObject, WriteCondition } from '../storage/metadata';
-import { type ByteRange, type Segment, damaged, readSegments, storageFailure, writeEncrypted } from './blob-io';
+import type { BucketEncryption, BucketRecord, ListedObject, MetadataStore, ObjectHeaders, ObjectRecord, StoredObject, WriteCondition } from '../storage/metadata';
+import { type ByteRange, type Segment, damaged, encryptInline, readSegments, storageFailure, writeEncrypted } from './blob-io';
 import { type Encryption, type ObjectKey, streamKey } from './encryption';
 import { prefixEnd } from './key-range';
 import { BlobLocations, type Prefetch } from './prefetch';
@@ -29,7 +29,7 @@ export interface CopyInput {
 }
 
 export interface ListPage {
-  objects: ObjectRecord[];
+  objects: ListedObject[];
   commonPrefixes: string[];
   isTruncated: boolean;
   /** The last key or common prefix returned: where the next page starts after. */
@@ -53,6 +53,8 @@ export class ObjectService {
     private readonly meta: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly encryption: Encryption,
+    /** Objects of at most this many bytes are kept in their row, not in a blob (inlineMaxBytes). */
+    private readonly inlineMax: number,
   ) {
     this.locations = new BlobLocations(blobs);
   }
@@ -103,6 +105,7 @@ export class ObjectService {
     const early = rangeFor ? this.locations.prefetch(bucket, key, rangeFor) : null;
     const record = await this.requireObject(bucket, key);
     if (record.blobId !== null) this.locations.remember(bucket, key, record.blobId, record.size);
+    else this.locations.forget(bucket, key);
     await this.encryption.authorize(record, sse);
     if (early) this.prefetched.set(record, early);
     return record;
@@ -118,7 +121,7 @@ export class ObjectService {
     const multipart = record.partsCount !== null;
     const segments: Segment[] = multipart
       ? record.parts.map((p) => ({ blobId: p.blobId, size: p.size, key: async () => streamKey(await opened(), p) }))
-      : [{ blobId: record.blobId!, size: record.size, key: async () => streamKey(await opened(), null) }];
+      : [{ blobId: record.blobId ?? `inline ${record.bucket}/${record.key}`, inline: record.inline ?? undefined, size: record.size, key: async () => streamKey(await opened(), null) }];
     return {
       record,
       partSizes: segments.map((s) => s.size),
@@ -149,11 +152,17 @@ export class ObjectService {
       if ((condition.ifNoneMatch && current) || (condition.ifMatch !== undefined && condition.ifMatch !== '*' && current?.etag !== condition.ifMatch)) throw preconditionFailed();
     }
     const { sealing, objectKey } = await this.encryption.seal(input.sse, found, key);
-    const { blobId, digests } = await writeEncrypted(this.blobs, this.meta, input.body, await streamKey(objectKey, null));
+    const body = input.body;
+    const stream = await streamKey(objectKey, null);
+    const { blobId, inline, digests } =
+      body.length !== null && body.length <= this.inlineMax
+        ? { blobId: null, ...(await encryptInline(body, stream)) }
+        : { inline: null, ...(await writeEncrypted(this.blobs, this.meta, body, stream)) };
     const record: ObjectRecord = {
       bucket,
       key,
       blobId,
+      inline,
       partsCount: null,
       size: digests.size,
       // SSE-KMS and SSE-C ETags are not the MD5 of the plaintext (as in AWS): it would reveal something of it.
@@ -176,10 +185,11 @@ export class ObjectService {
       throw storageFailure(e);
     }
     if (!committed) {
-      await this.meta.trashBlobs([blobId], Date.now()).catch(() => {});
+      if (blobId !== null) await this.meta.trashBlobs([blobId], Date.now()).catch(() => {});
       throw await this.whyNotCommitted(found);
     }
-    this.locations.remember(bucket, key, blobId, record.size);
+    if (blobId === null) this.locations.forget(bucket, key);
+    else this.locations.remember(bucket, key, blobId, record.size);
     return record;
   }
 

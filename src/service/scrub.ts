@@ -4,7 +4,7 @@
 // cursor; the cron keeps it in gc_state, so a pass over all objects spreads across many runs.
 // SSE-C objects cannot be opened without their customer's key: they are counted as skipped.
 import { isS3Error } from '../s3/errors';
-import type { GcStateStore, MetadataStore, ObjectRecord } from '../storage/metadata';
+import type { GcStateStore, MetadataStore, ListedObject } from '../storage/metadata';
 import type { ObjectService } from './objects';
 
 export interface ScrubBatch {
@@ -92,7 +92,7 @@ export class Scrubber {
    * Reads the object (its row and parts read again, together) as a GET would and drops the bytes:
    * 'verified' when every byte authenticated, 'gone' when it was deleted meanwhile.
    */
-  private async check(listed: ObjectRecord): Promise<'verified' | 'gone' | { damaged: boolean; reason: string }> {
+  private async check(listed: ListedObject): Promise<'verified' | 'gone' | { damaged: boolean; reason: string }> {
     try {
       const found = await this.meta.getObject(listed.bucket, listed.key);
       const stored = found.bucketExists ? found.value : null;
@@ -108,8 +108,8 @@ export class Scrubber {
   }
 
   /** Up to `limit` objects after `after` in (bucket, key) order, across buckets. */
-  private async next(after: [string, string] | null, limit: number): Promise<ObjectRecord[]> {
-    const rows: ObjectRecord[] = [];
+  private async next(after: [string, string] | null, limit: number): Promise<ListedObject[]> {
+    const rows: ListedObject[] = [];
     for (const bucket of await this.meta.listBuckets()) {
       if (after && bucket.name < after[0]) continue;
       const from = after && bucket.name === after[0] ? { after: after[1] } : {};

@@ -96,8 +96,10 @@ export function sealingValues(s: ObjectSealing): unknown[] {
 export interface ObjectRecord extends ObjectHeaders, ObjectSealing {
   bucket: string;
   key: string;
-  /** The object's one blob; null for a multipart object, whose parts are in object_parts. */
+  /** The object's one blob; null for a multipart object (its parts are in object_parts) and an inline one. */
   blobId: string | null;
+  /** A small object's encrypted stream, kept in its row instead of a blob (docs/DESIGN.md). */
+  inline: Uint8Array | null;
   partsCount: number | null;
   size: number;
   etag: string;
@@ -122,6 +124,9 @@ export interface ObjectPart {
   /** The part attempt's key-derivation salt; null for parts written before salts existed. */
   salt: Uint8Array | null;
 }
+
+/** An object row as a listing reads it: without an inline object's bytes. */
+export type ListedObject = Omit<ObjectRecord, 'inline'>;
 
 /** An object row with its parts (none for a single-PUT object), read in one transaction. */
 export interface StoredObject extends ObjectRecord {
@@ -174,7 +179,13 @@ interface ObjectRow extends DescriptionRow, SealingRow {
   parts_mac: ArrayBuffer | number[] | null;
 }
 
-const OBJECT_COLUMNS = `bucket, key, blob_id, parts_count, size, etag, last_modified, ${DESCRIPTION_COLUMNS}, checksum_algorithm, checksum_value, checksum_type, ${SEALING_COLUMNS}, parts_mac`;
+interface StoredRow extends ObjectRow {
+  inline_data: ArrayBuffer | number[] | null;
+}
+
+/** Every column of objects but inline_data: what a listing reads. */
+const LISTED_COLUMNS = `bucket, key, blob_id, parts_count, size, etag, last_modified, ${DESCRIPTION_COLUMNS}, checksum_algorithm, checksum_value, checksum_type, ${SEALING_COLUMNS}, parts_mac`;
+const OBJECT_COLUMNS = `${LISTED_COLUMNS}, inline_data`;
 
 interface PartRow {
   part_number: number;
@@ -196,7 +207,7 @@ const toPart = (r: PartRow): ObjectPart => ({
   salt: bytes(r.salt),
 });
 
-function toRecord(r: ObjectRow): ObjectRecord {
+function toListed(r: ObjectRow): ListedObject {
   return {
     bucket: r.bucket,
     key: r.key,
@@ -213,6 +224,8 @@ function toRecord(r: ObjectRow): ObjectRecord {
     partsMac: bytes(r.parts_mac),
   };
 }
+
+const toRecord = (r: StoredRow): ObjectRecord => ({ ...toListed(r), inline: bytes(r.inline_data) });
 
 export type Lookup<T> = { bucketExists: false } | { bucketExists: true; value: T | null };
 
@@ -301,7 +314,7 @@ export class MetadataStore {
         .prepare('SELECT part_number, ordinal, blob_id, size, etag, checksum_value, salt FROM object_parts WHERE bucket = ? AND key = ? ORDER BY ordinal')
         .bind(bucket, key),
     ]);
-    const row = (objects!.results as (ObjectRow & { bucket_name: string })[])[0];
+    const row = (objects!.results as (StoredRow & { bucket_name: string })[])[0];
     if (!row) return { bucketExists: false };
     if (row.key === null) return { bucketExists: true, value: null };
     return { bucketExists: true, value: { ...toRecord(row), parts: (parts!.results as PartRow[]).map(toPart) } };
@@ -445,16 +458,16 @@ export class MetadataStore {
   }
 
   /** Up to `limit` rows with `from` <= key, `after` < key and key < `before` (each optional), in key order. */
-  async listObjects(bucket: string, range: { from?: string; after?: string; before?: string }, limit: number): Promise<ObjectRecord[]> {
+  async listObjects(bucket: string, range: { from?: string; after?: string; before?: string }, limit: number): Promise<ListedObject[]> {
     const { results } = await this.db
       .prepare(
-        `SELECT ${OBJECT_COLUMNS} FROM objects
+        `SELECT ${LISTED_COLUMNS} FROM objects
          WHERE bucket = ?1 AND key >= ?2 AND key > ?3 AND (?4 IS NULL OR key < ?4)
          ORDER BY key LIMIT ?5`,
       )
       .bind(bucket, range.from ?? '', range.after ?? '', range.before ?? null, limit)
       .all<ObjectRow>();
-    return results.map(toRecord);
+    return results.map(toListed);
   }
 
   // Trash and garbage collection
@@ -547,12 +560,12 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
     db
       .prepare(
         `INSERT INTO objects (${OBJECT_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
          ON CONFLICT (bucket, key) DO UPDATE SET blob_id = ?3, parts_count = ?4, size = ?5, etag = ?6, last_modified = ?7,
            content_type = ?8, cache_control = ?9, content_disposition = ?10, content_encoding = ?11,
            content_language = ?12, expires = ?13, user_metadata = ?14, checksum_algorithm = ?15, checksum_value = ?16,
            checksum_type = ?17, sse_mode = ?18, format_version = ?19, kek_id = ?20, sealed_key = ?21, ssec_salt = ?22,
-           ssec_fingerprint = ?23, kms_context = ?24, bucket_key_id = ?25, parts_mac = ?26`,
+           ssec_fingerprint = ?23, kms_context = ?24, bucket_key_id = ?25, parts_mac = ?26, inline_data = ?27`,
       )
       .bind(
         bucket,
@@ -568,6 +581,7 @@ export function replaceObjectStatements(db: D1Database, record: ObjectRecord): D
         record.checksumType,
         ...sealingValues(record),
         record.partsMac,
+        record.inline,
       ),
   ];
 }

@@ -309,10 +309,23 @@ describe('D1 or R2 down outside a write commit', () => {
   });
 
   it('answers a read with 503 ServiceUnavailable while R2 is down; what needs only D1 still works', async () => {
-    model.expect(bucket, Key, [await put(Key, randomBytes(100))]);
+    // Over INLINE_MAX_BYTES: its bytes are in R2.
+    model.expect(bucket, Key, [await put(Key, randomBytes(5000))]);
     const answers = await answersWhileDown('r2', ['GetObject', 'HeadObject', 'ListObjectsV2']);
     expect(answers).toEqual({ GetObject: unavailable('GetObject'), HeadObject: { ok: true }, ListObjectsV2: { ok: true } });
     expect(await model.verify(client)).toEqual([]);
+  });
+
+  it('serves an object kept in its row while R2 is down', async () => {
+    const body = randomBytes(100);
+    model.expect(bucket, Key, [await put(Key, body)]);
+    await faults.set({ call: 'r2', mode: 'fail-before' });
+    try {
+      const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+    } finally {
+      await faults.clear();
+    }
   });
 });
 

@@ -19,6 +19,7 @@ import {
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_KEY_ID, MASTER_KEY, SECRET_ACCESS_KEY, type Service, startService } from '../helpers/service';
+import { storedStream } from '../helpers/objects';
 import { ROOT } from '../helpers/paths';
 import { recover } from './helpers';
 
@@ -194,6 +195,7 @@ describe('damage', () => {
 
   beforeAll(async () => {
     for (const name of ['flipped', 'truncated', 'missing', 'moved', 'donor']) await put(`damage/${name}`, randomBytes(150_000));
+    await put('damage/inline-flipped', randomBytes(3000));
     await multipart('damage/part-row', [5 * MiB, 1000]);
     await multipart('damage/parts-hidden', [5 * MiB, 1000]);
 
@@ -202,6 +204,12 @@ describe('damage', () => {
     bytes[70_000] ^= 0x01;
     await svc.r2.put(flipped, bytes);
     damage.set('damage/flipped', `damaged: bucket ${bucket} key "damage/flipped": blob ${flipped}: package 1: authentication failed`);
+
+    // A small object's stream is in its row (inline_data), and is checked the same way.
+    const flippedInline = (await storedStream(svc, bucket, 'damage/inline-flipped'))!;
+    flippedInline[100] ^= 0x01;
+    await svc.db.prepare('UPDATE objects SET inline_data = ? WHERE bucket = ? AND key = ?').bind(flippedInline, bucket, 'damage/inline-flipped').run();
+    damage.set('damage/inline-flipped', `damaged: bucket ${bucket} key "damage/inline-flipped": inline stream: package 0: authentication failed`);
 
     const truncated = await blobOf('damage/truncated');
     const whole = Buffer.from(await (await svc.r2.get(truncated))!.arrayBuffer());
@@ -231,13 +239,13 @@ describe('damage', () => {
   it('names each damaged object and what failed, and exports none of them', async () => {
     const verified = await recover(['verify', ...sources(), '--prefix', 'damage/']);
     expect(verified.problems).toEqual([...damage.keys()].sort().map((k) => damage.get(k)));
-    expect(verified.summary).toBe(`verified 7 objects (${5 * 150_000 + 2 * 5 * MiB + 1000} bytes): 5 damaged, 1 missing, 0 unopenable`);
+    expect(verified.summary).toBe(`verified 8 objects (${5 * 150_000 + 3000 + 2 * 5 * MiB + 1000} bytes): 6 damaged, 1 missing, 0 unopenable`);
     expect(verified.code).toBe(1);
 
     const out = join(dir, 'export-damaged');
     const exported = await recover(['export', '--out', out, ...sources(), '--prefix', 'damage/']);
     expect(exported.code).toBe(1);
-    expect(exported.summary).toBe(`exported 1 objects to ${out} (0 already there): 5 damaged, 1 missing, 0 unopenable`);
+    expect(exported.summary).toBe(`exported 1 objects to ${out} (0 already there): 6 damaged, 1 missing, 0 unopenable`);
     for (const key of damage.keys()) {
       expect(existsSync(join(out, bucket, key)), key).toBe(false);
       expect(existsSync(join(out, '_meta', bucket, `${key}.json`)), key).toBe(false);
@@ -257,6 +265,6 @@ describe('damage', () => {
     });
     const verified = await recover(['verify', '--db', sql, ...sources()]);
     expect(verified.problems).toEqual([...damage.keys()].sort().map((k) => damage.get(k)));
-    expect(verified.summary).toMatch(/^verified 23 objects \(\d+ bytes\): 5 damaged, 1 missing, 0 unopenable$/);
+    expect(verified.summary).toMatch(/^verified 24 objects \(\d+ bytes\): 6 damaged, 1 missing, 0 unopenable$/);
   }, 120_000);
 });

@@ -26,19 +26,22 @@ export async function* objectPlaintext(row, sources) {
   const binding = { mode: row.sse_mode, bucket: row.bucket, key: row.key };
   if (row.format_version !== 1) throw new Problem('unopenable', `stream format version ${row.format_version} is not known to this tool`);
   const dataKey = await openDataKey(row, binding, sources);
-  const segments = row.parts_count === null ? [{ blobId: row.blob_id, size: row.size, key: dataKey, label: '' }] : partSegments(row, binding, dataKey, sources.meta);
+  const inline = bytes(row.inline_data);
+  const single = { blobId: row.blob_id, inline, where: inline ? 'inline stream' : `blob ${row.blob_id}`, size: row.size, key: dataKey, label: '' };
+  const segments = row.parts_count === null ? [single] : partSegments(row, binding, dataKey, sources.meta);
   const aad = bindingBytes(binding);
   const md5s = [];
   const checks = checksumPlan(row);
   // SSE-C and SSE-KMS ETags are random (as in AWS), so only SSE-S3 ones are MD5s to compare.
   const etagged = row.sse_mode === 'SSE-S3';
   for (const segment of segments) {
-    const blob = await sources.blobs.open(segment.blobId);
-    if (!blob) throw new Problem('missing', `${segment.label}blob ${segment.blobId} is missing`);
+    // A small object's stream may be kept in its row (inline_data) instead of a blob.
+    const blob = segment.inline ? { size: segment.inline.length, chunks: (async function* () { yield segment.inline; })() } : await sources.blobs.open(segment.blobId);
+    if (!blob) throw new Problem('missing', `${segment.label}${segment.where} is missing`);
     const expected = ciphertextSize(segment.size);
     if (blob.size !== expected) {
       discard(blob.chunks);
-      throw damaged(`${segment.label}blob ${segment.blobId} is ${blob.size} bytes, a ${segment.size}-byte stream is ${expected}`);
+      throw damaged(`${segment.label}${segment.where} is ${blob.size} bytes, a ${segment.size}-byte stream is ${expected}`);
     }
     const md5 = etagged ? createHasher('MD5') : null;
     const part = checks.part?.();
@@ -53,7 +56,7 @@ export async function* objectPlaintext(row, sources) {
         yield plain;
       }
     } catch (e) {
-      if (e instanceof FormatError) throw damaged(`${segment.label}blob ${segment.blobId}: ${e.message}`);
+      if (e instanceof FormatError) throw damaged(`${segment.label}${segment.where}: ${e.message}`);
       throw e;
     }
     if (n !== segment.size) throw damaged(`${segment.label}stream holds ${n} bytes, its row says ${segment.size}`);
@@ -132,6 +135,7 @@ function partSegments(row, binding, dataKey, meta) {
   }
   return parts.map((p) => ({
     blobId: p.blob_id,
+    where: `blob ${p.blob_id}`,
     size: p.size,
     etag: p.etag,
     checksum: p.checksum_value,

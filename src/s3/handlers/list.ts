@@ -1,5 +1,5 @@
 // ListObjectsV2 and ListObjects (v1: s3cmd and rclone use it by default).
-import type { ObjectRecord } from '../../storage/metadata';
+import type { ListedObject } from '../../storage/metadata';
 import { OWNER, iso, type S3Request } from '../context';
 import { S3Error } from '../errors';
 import { xmlDocument } from '../xml';
@@ -18,7 +18,7 @@ function encoderOf(url: URL): { encodingType: string | undefined; encode: (s: st
   return { encodingType: 'url', encode: (s) => encodeURIComponent(s).replace(/%2F/g, '/') };
 }
 
-function contents(rows: ObjectRecord[], encode: (s: string) => string, withOwner: boolean) {
+function contents(rows: ListedObject[], encode: (s: string) => string, withOwner: boolean) {
   return rows.map((r) => ({
     Key: encode(r.key),
     LastModified: iso(r.lastModified),
