@@ -1,5 +1,6 @@
-// The post-dispatch hook: what one request did, as an access-log line, a metrics data point and
-// its key uses appended to the audit log (buffered; flushed after the response).
+// The post-dispatch hook: what one request did, as an access-log line (written after the answer),
+// a metrics data point and its key uses appended to the audit log (buffered; flushed after the
+// response).
 import { isolateAuditLog } from '../audit/log';
 import type { Bindings } from '../env';
 import type { S3Error } from '../s3/errors';
@@ -52,7 +53,9 @@ function observe(env: Bindings, waitUntil: (p: Promise<unknown>) => void, f: Req
     kms: { calls: meter.kmsCalls, errors: meter.kmsErrors, ms: meter.kmsMs },
     keyCache: { hits: meter.cacheHits, misses: meter.cacheMisses },
   };
-  writeAccessLog(record);
+  // Written a task after the answer left (waitUntil keeps the request alive for it): a console
+  // line written before it costs the answer 3-4 ms under wrangler dev (docs/PERFORMANCE.md).
+  waitUntil(new Promise((written) => setTimeout(() => written(writeAccessLog(record)), 0)));
   writeMetrics(env.METRICS, record);
   const events = meter.uses.map((use) => ({ ...use, bucket: use.bucket ?? bucket, key: use.key ?? key, requestId: f.requestId, accessKey: f.accessKey }));
   isolateAuditLog(env).add(events, waitUntil);
