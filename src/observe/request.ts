@@ -24,10 +24,14 @@ export interface RequestFacts {
 
 /** Never throws: observing a request must not fail it. */
 export function observeRequest(env: Bindings, waitUntil: (p: Promise<unknown>) => void, f: RequestFacts): void {
+  guarded(f.requestId, () => observe(env, waitUntil, f));
+}
+
+function guarded(requestId: string, fn: () => void): void {
   try {
-    observe(env, waitUntil, f);
+    fn();
   } catch (e) {
-    console.error(JSON.stringify({ type: 'observe-failed', requestId: f.requestId, error: e instanceof Error ? e.message : String(e) }));
+    console.error(JSON.stringify({ type: 'observe-failed', requestId, error: e instanceof Error ? e.message : String(e) }));
   }
 }
 
@@ -53,10 +57,14 @@ function observe(env: Bindings, waitUntil: (p: Promise<unknown>) => void, f: Req
     kms: { calls: meter.kmsCalls, errors: meter.kmsErrors, ms: meter.kmsMs },
     keyCache: { hits: meter.cacheHits, misses: meter.cacheMisses },
   };
-  // Written a task after the answer left (waitUntil keeps the request alive for it): a console
-  // line written before it costs the answer 3-4 ms under wrangler dev (docs/PERFORMANCE.md).
-  waitUntil(new Promise((written) => setTimeout(() => written(writeAccessLog(record)), 0)));
-  writeMetrics(env.METRICS, record);
+  // Written a task after the answer left (waitUntil keeps the request alive for them): a console
+  // line (the access log; the metrics point without its binding) written before it costs the answer
+  // 3-4 ms under wrangler dev (docs/PERFORMANCE.md).
+  const write = () => {
+    writeAccessLog(record);
+    writeMetrics(env.METRICS, record);
+  };
+  waitUntil(new Promise<void>((written) => setTimeout(() => written(guarded(f.requestId, write)), 0)));
   const events = meter.uses.map((use) => ({ ...use, bucket: use.bucket ?? bucket, key: use.key ?? key, requestId: f.requestId, accessKey: f.accessKey }));
   isolateAuditLog(env).add(events, waitUntil);
 }
