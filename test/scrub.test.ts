@@ -5,6 +5,7 @@ import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUpl
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCRUB_CRON } from '../src/service/scrub';
+import { storedStream } from './helpers/objects';
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, type Service, startService } from './helpers/service';
 
 let svc: Service;
@@ -34,6 +35,7 @@ beforeAll(async () => {
   for (const Bucket of ['scrub-a', 'scrub-b']) await c.send(new CreateBucketCommand({ Bucket }));
   await c.send(new PutObjectCommand({ Bucket: 'scrub-a', Key: 'fine', Body: randomBytes(100_000) }));
   await c.send(new PutObjectCommand({ Bucket: 'scrub-a', Key: 'flipped', Body: randomBytes(100_000) }));
+  await c.send(new PutObjectCommand({ Bucket: 'scrub-a', Key: 'inline-flipped', Body: randomBytes(1000) }));
   await c.send(new PutObjectCommand({ Bucket: 'scrub-a', Key: 'kms', Body: randomBytes(10), ServerSideEncryption: 'aws:kms' }));
   const key = randomBytes(32).toString('base64');
   await c.send(new PutObjectCommand({ Bucket: 'scrub-b', Key: 'customer', Body: 'x', SSECustomerAlgorithm: 'AES256', SSECustomerKey: key }));
@@ -51,6 +53,10 @@ beforeAll(async () => {
   bytes[66_000] ^= 0x40;
   await svc.r2.put(flipped, bytes);
   await svc.r2.delete(await blobOf('scrub-b', 'missing'));
+  // A small object's stream is kept in its row: damage there is found the same way.
+  const inline = (await storedStream(svc, 'scrub-a', 'inline-flipped'))!;
+  inline[500] ^= 0x01;
+  await svc.db.prepare("UPDATE objects SET inline_data = ? WHERE bucket = 'scrub-a' AND key = 'inline-flipped'").bind(inline).run();
 }, 60_000);
 afterAll(() => svc?.stop());
 
@@ -67,14 +73,15 @@ describe('scrub', () => {
       cursor = report.cursor;
     } while (cursor !== null);
     const sum = (f: (r: Report) => number) => batches.reduce((n, r) => n + f(r), 0);
-    expect(sum((r) => r.examined)).toBe(6);
+    expect(sum((r) => r.examined)).toBe(7);
     expect(sum((r) => r.verified)).toBe(3);
     expect(sum((r) => r.bytes)).toBe(100_000 + 10 + 5 * MiB + 1234);
     expect(sum((r) => r.skipped)).toBe(1);
     expect(batches.flatMap((r) => r.unchecked)).toEqual([]);
     const damaged = batches.flatMap((r) => r.damaged);
-    expect(damaged.map((d) => `${d.bucket}/${d.key}`)).toEqual(['scrub-a/flipped', 'scrub-b/missing']);
+    expect(damaged.map((d) => `${d.bucket}/${d.key}`)).toEqual(['scrub-a/flipped', 'scrub-a/inline-flipped', 'scrub-b/missing']);
     expect(damaged[0]!.reason).toMatch(/authentication/);
+    expect(damaged[1]!.reason).toMatch(/authentication/);
   });
 
   it('stops a batch at its byte budget, but always checks at least one object', async () => {
@@ -96,11 +103,11 @@ describe('scrub', () => {
     // A whole pass in one run: its summary is kept for a health report.
     await worker.scheduled({ scheduledTime: new Date(1000), cron: SCRUB_CRON });
     expect(await state('scrub-cursor')).toBeNull();
-    expect(JSON.parse((await state('scrub-last-pass'))!)).toMatchObject({ startedAt: 1000, finishedAt: 1000, examined: 6, verified: 3, skipped: 1, damaged: 2 });
-    expect(JSON.parse((await state('scrub-last-pass'))!).damagedObjects.map((d: { key: string }) => d.key)).toEqual(['flipped', 'missing']);
+    expect(JSON.parse((await state('scrub-last-pass'))!)).toMatchObject({ startedAt: 1000, finishedAt: 1000, examined: 7, verified: 3, skipped: 1, damaged: 3 });
+    expect(JSON.parse((await state('scrub-last-pass'))!).damagedObjects.map((d: { key: string }) => d.key)).toEqual(['flipped', 'inline-flipped', 'missing']);
     // The health report shows the damage, and is unhealthy until a pass finds none.
     const health = (await (await admin.fetch(`${svc.endpoint}/_admin/health`)).json()) as { ok: boolean; scrub: { lastPass: { damaged: number } } };
-    expect([health.ok, health.scrub.lastPass.damaged]).toEqual([false, 2]);
+    expect([health.ok, health.scrub.lastPass.damaged]).toEqual([false, 3]);
     // A run goes on from the stored cursor.
     await svc.db.prepare("INSERT INTO gc_state (name, value) VALUES ('scrub-cursor', '[\"scrub-b\",\"missing\"]')").run();
     await worker.scheduled({ scheduledTime: new Date(2000), cron: SCRUB_CRON });

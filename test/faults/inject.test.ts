@@ -62,13 +62,24 @@ interface Operation {
 }
 
 const operations: Record<string, () => Operation> = {
+  // Over INLINE_MAX_BYTES (4096): a blob replacing a blob.
   put() {
-    const old = randomBytes(3000);
-    const next = randomBytes(5000);
+    const old = randomBytes(5000);
+    const next = randomBytes(6000);
     return {
       setup: async () => model.expect(bucket, 'put', [await put('put', old)]),
       act: () => put('put', next),
       settle: (ok) => model.expect(bucket, 'put', ok ? [sha256(next)] : [sha256(old), sha256(next)]),
+    };
+  },
+  // An object kept in its row replacing a blob: the commit is the only write.
+  'put small over a blob'() {
+    const old = randomBytes(5000);
+    const next = randomBytes(300);
+    return {
+      setup: async () => model.expect(bucket, 'put-small', [await put('put-small', old)]),
+      act: () => put('put-small', next),
+      settle: (ok) => model.expect(bucket, 'put-small', ok ? [sha256(next)] : [sha256(old), sha256(next)]),
     };
   },
   'put sse-kms'() {
@@ -168,10 +179,10 @@ const operations: Record<string, () => Operation> = {
     };
   },
   gc() {
-    const next = randomBytes(100);
+    const next = randomBytes(5000);
     return {
       setup: async () => {
-        await put('gc', randomBytes(100));
+        await put('gc', randomBytes(5000));
         model.expect(bucket, 'gc', [await put('gc', next)]);
         await svc.r2.put(`blobs/orphan-${Date.now()}`, 'left by a crashed write');
       },
