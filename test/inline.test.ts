@@ -16,6 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobColumn, getBytes, storedBlobs, trashedBlobs } from './helpers/objects';
 import { type Service, startService } from './helpers/service';
+import { tempDir } from './helpers/temp';
 
 const bucket = 'inline';
 const customerKey = randomBytes(32);
@@ -163,6 +164,24 @@ describe('INLINE_MAX_BYTES', () => {
       expect((await getBytes(off.client, 'off', 'k')).toString()).toBe('tiny');
     } finally {
       await off.stop();
+    }
+  }, 120_000);
+
+  it('changed later, still reads what was kept in rows before', async () => {
+    const state = tempDir('inline');
+    try {
+      const before = await startService({}, { persistTo: state.path });
+      await before.client.send(new CreateBucketCommand({ Bucket: 'kept' }));
+      await before.client.send(new PutObjectCommand({ Bucket: 'kept', Key: 'k', Body: 'written inline' }));
+      await before.stop();
+      const after = await startService({ INLINE_MAX_BYTES: '0' }, { persistTo: state.path });
+      try {
+        expect((await getBytes(after.client, 'kept', 'k')).toString()).toBe('written inline');
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      state.remove();
     }
   }, 120_000);
 

@@ -3,7 +3,7 @@
 // response).
 import { isolateAuditLog } from '../audit/log';
 import type { Bindings } from '../env';
-import type { S3Error } from '../s3/errors';
+import type { S3Error } from '../error';
 import type { Operation } from '../s3/operation';
 import { type RequestRecord, lengthOf, sseModeOf, writeAccessLog } from './access-log';
 import type { RequestMeter } from './meter';

@@ -1,6 +1,6 @@
 // Authorization of one request, once, between parse and dispatch: administrators may do everything;
 // any other access key may do what its policy allows, and no Admin operation at all.
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../error';
 import type { Operation } from '../s3/operation';
 import { bucketArn, isAdminOperation, objectArn, requiredActions } from './actions';
 import { requestContext } from './context';

@@ -1,5 +1,5 @@
 // Where a request points: bucket and key from path-style or virtual-hosted-style addressing.
-import { S3Error } from './errors';
+import { S3Error } from '../error';
 
 export interface Address {
   bucket: string | null;

@@ -3,7 +3,8 @@
 import type { Bindings } from '../env';
 import { CorsStore } from '../storage/cors';
 import { type Address, rawPath, requestAddress } from './address';
-import { S3Error, renderError, storageUnavailable } from './errors';
+import { renderError, storageUnavailable } from './errors';
+import { S3Error } from '../error';
 
 export interface CorsRule {
   id?: string;

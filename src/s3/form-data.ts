@@ -1,6 +1,6 @@
 // A streaming multipart/form-data reader for POST Object: the text fields before the file part are
 // read (bounded), the file part is handed on as a stream that ends at its boundary, never buffered.
-import { S3Error } from './errors';
+import { S3Error } from '../error';
 
 export interface FormField {
   /** As sent; field names are compared case-insensitively. */

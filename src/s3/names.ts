@@ -1,5 +1,5 @@
 // Bucket names follow the AWS rules for general purpose buckets; object keys only have a size limit.
-import { S3Error } from './errors';
+import { S3Error } from '../error';
 
 const BUCKET_NAME_SHAPE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/; // 3-63 chars, starts and ends alphanumeric
 const IP_ADDRESS_SHAPE = /^\d+\.\d+\.\d+\.\d+$/;

@@ -1,8 +1,8 @@
 // Request headers that describe an object being written (PUT, CreateMultipartUpload, CopyObject
 // with REPLACE) and response headers that describe a stored one.
 import type { ObjectHeaders, ObjectRecord } from '../storage/metadata';
-import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from './checksum';
-import { S3Error } from './errors';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../crypto/checksum';
+import { S3Error } from '../error';
 import { headerText } from './header-text';
 
 export const STORED_HEADERS: [keyof ObjectHeaders, string][] = [

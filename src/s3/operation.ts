@@ -1,6 +1,6 @@
 // A typed parse of each request into exactly one S3 operation (dispatched exhaustively in app.ts).
 import type { Address } from './address';
-import { S3Error } from './errors';
+import { S3Error } from '../error';
 import { UNCONFIGURED_BUCKET_SUBRESOURCES } from './handlers/unconfigured';
 
 type BucketOp<K extends string> = { kind: K; bucket: string };

@@ -1,6 +1,6 @@
 // The POST policy of a browser form upload: a base64 JSON document of an expiration and conditions
 // every form field must satisfy (docs: "Creating a POST policy"), checked as S3 does.
-import { S3Error } from './errors';
+import { S3Error } from '../error';
 
 export type PolicyCondition =
   | { op: 'eq' | 'starts-with'; field: string; value: string }

@@ -6,7 +6,7 @@
 //   and so any `bytes=a-…` on an empty object (AWS rejects `bytes=0-` on a 0-byte object);
 // - a suffix range on an empty object is ignored (200, empty body): RFC 9110 counts it satisfiable, yet a
 //   206 would have no byte to carry.
-import { S3Error } from './errors';
+import { S3Error } from '../error';
 
 /** Inclusive byte offsets. */
 export interface ByteRange {

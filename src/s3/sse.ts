@@ -1,15 +1,8 @@
 // Server-side encryption headers, parsed and checked as AWS does, and echoed on responses.
-import { createHasher, fromBase64, toBase64 } from './checksum';
-import { S3Error } from './errors';
-
+import { createHasher, fromBase64, toBase64 } from '../crypto/checksum';
+import { S3Error } from '../error';
+import type { SseRequest } from '../service/encryption';
 import type { ObjectSealing } from '../storage/metadata';
-
-/** What a request asks for; `default` leaves the choice to the bucket's default encryption. */
-export type SseRequest =
-  | { mode: 'default' }
-  | { mode: 'SSE-S3' }
-  | { mode: 'SSE-KMS'; keyId: string | null; context: Record<string, string> | null; bucketKeyEnabled: boolean | null }
-  | { mode: 'SSE-C'; key: Uint8Array; keyMd5: string };
 
 const SSE = 'x-amz-server-side-encryption';
 export const SSE_C_PREFIX = 'x-amz-server-side-encryption-customer-';

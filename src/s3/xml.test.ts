@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { S3Error } from './errors';
+import { S3Error } from '../error';
 import { MAX_XML_LENGTH, asArray, escapeXml, parseXml, xmlDocument } from './xml';
 
 const expectMalformed = (text: string) => {

@@ -1,7 +1,7 @@
 // S3 XML bodies in and out. Parsing is strict XML 1.0 (S3 answers MalformedXML otherwise) and keeps every
 // text value as the exact string sent ("00123", " spaced ", "true"); building escapes what XML 1.0 cannot carry.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { S3Error } from './errors';
+import { S3Error } from '../error';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 

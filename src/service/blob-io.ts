@@ -1,8 +1,8 @@
 // Encrypted bytes in and out of the blob store: one blob per single-PUT object or per part, each
 // its own stream (docs/FORMAT.md). Reads decrypt only the packages that cover the range asked for.
 import { type CipherRange, FormatError, PACKAGE_SIZE, cipherRangeFor, ciphertextSize, decryptBytes, decryptStream, encryptBytes, encryptStream, wholeStream } from '../crypto/format';
-import { S3Error, isS3Error } from '../s3/errors';
-import type { UploadBody, UploadDigests } from '../s3/upload';
+import { S3Error, isS3Error } from '../error';
+import type { UploadBody, UploadDigests } from './upload-body';
 import { BlobStore } from '../storage/blobs';
 import type { MetadataStore } from '../storage/metadata';
 import type { StreamKey } from './encryption';

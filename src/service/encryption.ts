@@ -15,12 +15,18 @@ import {
   unsealKey,
 } from '../crypto/keys';
 import { type Kms, KmsError } from '../kms/kms';
-import { S3Error, type S3ErrorCode } from '../s3/errors';
-import type { SseRequest } from '../s3/sse';
+import { S3Error, type S3ErrorCode } from '../error';
 import type { BucketKeyStore } from '../storage/bucket-keys';
 import type { BucketKeyRecord } from '../storage/bucket-keys';
 import type { BucketEncryption, BucketRecord, ObjectSealing } from '../storage/metadata';
 import { type KeyCache, cacheId } from './key-cache';
+
+/** What a request asks for; `default` leaves the choice to the bucket's default encryption. */
+export type SseRequest =
+  | { mode: 'default' }
+  | { mode: 'SSE-S3' }
+  | { mode: 'SSE-KMS'; keyId: string | null; context: Record<string, string> | null; bucketKeyEnabled: boolean | null }
+  | { mode: 'SSE-C'; key: Uint8Array; keyMd5: string };
 
 /** An object's (or upload's) data key with its binding; parts derive their own stream keys from it. */
 export interface ObjectKey {

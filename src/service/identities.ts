@@ -8,7 +8,7 @@ import type { KeyBinding } from '../crypto/keys';
 import { KmsError, type KmsErrorKind, type Kms } from '../kms/kms';
 import type { Principal } from '../policy/access';
 import { PolicyError, parsePolicy } from '../policy/policy';
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../error';
 import type { UserRecord, UserStore } from '../storage/users';
 import { kmsFailure } from './encryption';
 

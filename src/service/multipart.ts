@@ -1,16 +1,15 @@
 // Multipart uploads: every part its own blob and encrypted stream (key derived from the upload's
 // data key and the part number), so parts may have any size, come in any order and be replaced.
 // Completing makes the object visible in one transaction; until then the previous version stays.
-import { type ChecksumAlgorithm, createHasher, fromBase64, toBase64, toHex } from '../s3/checksum';
-import { S3Error } from '../s3/errors';
-import type { SseRequest } from '../s3/sse';
-import type { UploadBody } from '../s3/upload';
+import { type ChecksumAlgorithm, createHasher, fromBase64, toBase64, toHex } from '../crypto/checksum';
+import { S3Error } from '../error';
+import type { UploadBody } from './upload-body';
 import type { BlobStore } from '../storage/blobs';
 import { manifestMac } from '../crypto/keys';
 import { type MetadataStore, type ObjectHeaders, type ObjectRecord, sealingOf } from '../storage/metadata';
 import type { PartRecord, UploadRecord, UploadStore } from '../storage/uploads';
 import { storageFailure, writeEncrypted } from './blob-io';
-import { type Encryption, newPartSalt, streamKey } from './encryption';
+import { type Encryption, type SseRequest, newPartSalt, streamKey } from './encryption';
 import { COMPLETED_UPLOAD_MEMORY_MS } from './gc';
 import { noSuchBucket } from './objects';
 

@@ -1,14 +1,13 @@
 // The object service: what PUT, GET, COPY, DELETE and LIST mean, on top of the blob and metadata
 // stores. Writes are "nothing lost": bytes go to a fresh blob, and only a complete, verified blob is
 // made visible by committing its row; what it replaced is trashed in the same transaction.
-import { type ChecksumAlgorithm, toHex } from '../s3/checksum';
-import { S3Error } from '../s3/errors';
-import type { SseRequest } from '../s3/sse';
-import { type UploadBody, internalUpload } from '../s3/upload';
+import { type ChecksumAlgorithm, toHex } from '../crypto/checksum';
+import { S3Error } from '../error';
+import { type UploadBody, internalUpload } from './upload-body';
 import type { BlobStore } from '../storage/blobs';
 import type { BucketEncryption, BucketRecord, ListedObject, MetadataStore, ObjectHeaders, ObjectRecord, StoredObject, WriteCondition } from '../storage/metadata';
 import { type ByteRange, type Segment, damaged, encryptInline, readSegments, storageFailure, writeEncrypted } from './blob-io';
-import { type Encryption, type ObjectKey, streamKey } from './encryption';
+import { type Encryption, type ObjectKey, type SseRequest, streamKey } from './encryption';
 import { prefixEnd } from './key-range';
 import { BlobLocations, type Prefetch } from './prefetch';
 

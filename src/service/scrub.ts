@@ -3,7 +3,7 @@
 // sizes) through the service's own read path, discarding the plaintext. Each batch goes on from a
 // cursor; the cron keeps it in gc_state, so a pass over all objects spreads across many runs.
 // SSE-C objects cannot be opened without their customer's key: they are counted as skipped.
-import { isS3Error } from '../s3/errors';
+import { isS3Error } from '../error';
 import type { GcStateStore, MetadataStore, ListedObject } from '../storage/metadata';
 import type { ObjectService } from './objects';
 

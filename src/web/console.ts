@@ -1,7 +1,7 @@
 // The web console at /_console/: static assets answered before S3 authentication (the page holds no
 // secret; it signs its S3 requests in the browser). "_" is not allowed in bucket names, so the path
 // never shadows a bucket; virtual-hosted requests never reach here (their bucket is the host's).
-import { S3Error } from '../s3/errors';
+import { S3Error } from '../error';
 import { CONSOLE_ASSETS } from './console-assets.gen';
 
 /** The path-style "bucket" the console lives under. */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as service from '../../src/crypto/keys';
-import { CHECKSUM_ALGORITHMS, createHasher as serviceHasher } from '../../src/s3/checksum';
+import { CHECKSUM_ALGORITHMS, createHasher as serviceHasher } from '../../src/crypto/checksum';
 import { createHasher } from '../../tools/recover/checksums.mjs';
 import { FormatError, P, ciphertextSize, decryptStream, plaintextSize } from '../../tools/recover/format.mjs';
 import * as keys from '../../tools/recover/keys.mjs';

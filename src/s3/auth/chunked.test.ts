@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isS3Error } from '../errors';
+import { isS3Error } from '../../error';
 import { decodeAwsChunked } from './chunked';
 import { ChunkSigner, signingKey } from './sigv4';
 

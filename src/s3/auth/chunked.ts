@@ -4,7 +4,7 @@
 // Error codes: truncated body → IncompleteBody; malformed framing → InvalidRequest; bad chunk or trailer signature
 // (or a missing one where signatures are required) → SignatureDoesNotMatch; decoded size short of decodedLength →
 // IncompleteBody, beyond it → InvalidRequest.
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import type { ChunkSigner } from './sigv4';
 
 export interface DecodedBody {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { parseCredentials } from './credentials';
 
 const failure = (config: string) => {

@@ -1,6 +1,6 @@
 // The access keys of CREDENTIALS. A key with an empty secret would sign with a secret anyone can
 // guess: such a configuration is refused as a whole, every request answering 500 until it is fixed.
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 
 let parsed: { config: string; keys: Map<string, string> | S3Error } | null = null;
 

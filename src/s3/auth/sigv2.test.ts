@@ -1,7 +1,7 @@
 // SigV2 against AWS's worked examples ("Signing and Authenticating REST Requests", and query string
 // authentication), plus the refusals.
 import { describe, expect, it } from 'vitest';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { authenticateV2, isSigV2, stringToSignV2 } from './sigv2';
 
 const AKID = 'AKIAIOSFODNN7EXAMPLE';

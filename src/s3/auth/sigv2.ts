@@ -5,7 +5,7 @@
 // for any other request, only with ALLOW_SIGV2_HEADERS=true; bodies are then checked only by
 // Content-MD5 and x-amz-checksum-* headers, as in S3.
 import { timingSafeEqual } from '../../crypto/keys';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { headerText } from '../header-text';
 import { redactSecrets } from './redact';
 import type { AuthContext, SecretLookup } from './sigv4';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isS3Error } from '../errors';
+import { isS3Error } from '../../error';
 import { decodeAwsChunked } from './chunked';
 import {
   authenticate,

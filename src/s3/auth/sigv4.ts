@@ -3,7 +3,7 @@
 import { timingSafeEqual } from '../../crypto/keys';
 import { rawPath } from '../address';
 import { headerText } from '../header-text';
-import { S3Error, type S3ErrorCode } from '../errors';
+import { S3Error, type S3ErrorCode } from '../../error';
 import { redactSecrets } from './redact';
 import { authenticateV2, isSigV2 } from './sigv2';
 

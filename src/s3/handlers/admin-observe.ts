@@ -2,7 +2,7 @@
 // report of a KMS key, and the health report. docs/OPERATIONS.md describes each answer.
 import type { SegmentHead } from '../../audit/store';
 import type { S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 
 const invalid = (name: string, message: string) => new S3Error('InvalidArgument', message, { ArgumentName: name });
 

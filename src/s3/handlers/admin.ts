@@ -1,7 +1,7 @@
 // Administrative operations under /_admin/ (a path no bucket can have: "_" is not allowed in bucket
 // names), authenticated like any request. POST /_admin/rewrap runs one re-wrap batch.
 import type { S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { readUploadText } from '../upload';
 
 const badRequest = (message: string) => new S3Error('InvalidArgument', message, { ArgumentName: 'rewrap' });

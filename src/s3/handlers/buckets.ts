@@ -1,6 +1,6 @@
 // ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning.
 import { OWNER, iso, type S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { validateBucketName } from '../names';
 import { rejectGrants } from '../object-headers';
 import { readUploadText } from '../upload';

@@ -2,10 +2,11 @@
 import type { StoredObject } from '../../storage/metadata';
 import { checkPreconditions } from '../conditional';
 import { iso, type S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { validateObjectKey } from '../names';
 import { checkWriteHeaders, checksumHeaders, storedHeaders, userMetadata } from '../object-headers';
-import { COPY_SOURCE_SSE_C_PREFIX, type SseRequest, customerKey, writeSse } from '../sse';
+import { COPY_SOURCE_SSE_C_PREFIX, customerKey, writeSse } from '../sse';
+import type { SseRequest } from '../../service/encryption';
 import { xmlDocument } from '../xml';
 import { sseHeaders } from './objects';
 

@@ -2,7 +2,7 @@
 import { CorsStore } from '../../storage/cors';
 import type { S3Request } from '../context';
 import { CORS_METHODS, type CorsRule } from '../cors';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { readUploadText } from '../upload';
 import { asArray, parseXml, xmlDocument } from '../xml';
 

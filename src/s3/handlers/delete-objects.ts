@@ -1,7 +1,7 @@
 // DeleteObjects: the XML multi-object delete, quiet mode included.
 import { objectArn } from '../../policy/actions';
 import type { S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { validateObjectKey } from '../names';
 import { readUploadText } from '../upload';
 import { asArray, parseXml, xmlDocument } from '../xml';

@@ -1,7 +1,7 @@
 // PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption: a bucket's default encryption.
 import type { BucketEncryption } from '../../storage/metadata';
 import type { S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { readUploadText } from '../upload';
 import { asArray, parseXml, xmlDocument } from '../xml';
 

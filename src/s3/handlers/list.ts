@@ -1,7 +1,7 @@
 // ListObjectsV2 and ListObjects (v1: s3cmd and rclone use it by default).
 import type { ListedObject } from '../../storage/metadata';
 import { OWNER, iso, type S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { xmlDocument } from '../xml';
 
 function maxKeysOf(url: URL): number {

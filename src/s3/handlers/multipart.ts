@@ -1,12 +1,13 @@
 // CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload,
 // ListParts, ListMultipartUploads.
-import type { ChecksumAlgorithm } from '../checksum';
+import type { ChecksumAlgorithm } from '../../crypto/checksum';
 import { OWNER, iso, type S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { validateObjectKey } from '../names';
 import { checkWriteHeaders, checksumHeaders, declaredChecksumAlgorithm, storedHeaders, userMetadata } from '../object-headers';
 import { readSse, writeSse } from '../sse';
-import { internalUpload, readUpload, readUploadText } from '../upload';
+import { readUpload, readUploadText } from '../upload';
+import { internalUpload } from '../../service/upload-body';
 import { asArray, parseXml, xmlDocument } from '../xml';
 import { MAX_PART_NUMBER } from '../../service/multipart';
 import { copySource } from './copy';

@@ -2,7 +2,7 @@
 // StorageClass, ObjectSize) without the object's bytes; an SSE-C object needs its key, as in S3,
 // and a multipart object's part list is authenticated first.
 import type { S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { readSse } from '../sse';
 import { type XmlObject, xmlDocument } from '../xml';
 import { sseHeaders } from './objects';

@@ -2,11 +2,12 @@
 import type { ObjectRecord, ObjectSealing } from '../../storage/metadata';
 import { checkPreconditions } from '../conditional';
 import type { S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { validateObjectKey } from '../names';
 import { STORED_HEADERS, checkWriteHeaders, checksumHeaders, storedHeaders, userMetadata, writeCondition } from '../object-headers';
 import { parseRange } from '../range';
-import { type SseRequest, readSse, sseResponseHeaders, writeSse } from '../sse';
+import { readSse, sseResponseHeaders, writeSse } from '../sse';
+import type { SseRequest } from '../../service/encryption';
 import { readUpload } from '../upload';
 
 export async function putObject(req: S3Request, bucket: string, key: string): Promise<Response> {

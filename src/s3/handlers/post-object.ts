@@ -8,7 +8,7 @@ import { rawPath } from '../address';
 import { signV2 } from '../auth/sigv2';
 import { type AuthContext, hmacHex, signingKey } from '../auth/sigv4';
 import type { S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { type FormField, formBoundary, malformedPost, readPostForm } from '../form-data';
 import { validateObjectKey } from '../names';
 import { checkWriteHeaders, checksumHeaders, declaredChecksumAlgorithm, storedHeaders, userMetadata } from '../object-headers';

@@ -2,7 +2,7 @@
 // request. The caller carries the cursor from batch to batch, as with /_admin/rewrap; the cron's own
 // cursor is untouched.
 import type { S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { isScrubCursor } from '../../service/scrub';
 import { adminJsonBody } from './admin';
 

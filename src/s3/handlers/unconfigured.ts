@@ -2,7 +2,7 @@
 // as for a bucket that never had one (an empty document, or the 404 that says "none"), which is the
 // truth here; writes to them stay NotImplemented.
 import { OWNER, type S3Request } from '../context';
-import { S3Error, type S3ErrorCode } from '../errors';
+import { S3Error, type S3ErrorCode } from '../../error';
 import { type XmlObject, xmlDocument } from '../xml';
 
 /** Sub-resources S3 reports as missing with a 404 of their own. */

@@ -1,6 +1,6 @@
 // Access keys and their policies, for administrators: JSON in and out under /_admin/users.
 import type { S3Request } from '../context';
-import { S3Error } from '../errors';
+import { S3Error } from '../../error';
 import { readUploadText } from '../upload';
 
 const json = (body: unknown) => Response.json(body);
