@@ -15,15 +15,16 @@ export default {
       return xml(`<InitiateMultipartUploadResult><Key>${escape(key)}</Key><UploadId>${crypto.randomUUID()}</UploadId></InitiateMultipartUploadResult>`);
     }
     if (method === 'PUT' && q.has('uploadId')) {
-      const part = await env.BLOBS.put(`parts/${q.get('uploadId')}/${q.get('partNumber')}`, sizedBody(request));
+      const part = await env.BLOBS.put(partKey(q.get('uploadId'), q.get('partNumber')), sizedBody(request));
       return new Response(null, { headers: { etag: `"${part.etag}"` } });
     }
     if (method === 'POST' && q.has('uploadId')) {
       const text = await request.text();
       const numbers = [...text.matchAll(/<PartNumber>(\d+)</g)].map((m) => m[1]);
-      const parts = numbers.map((n) => `parts/${q.get('uploadId')}/${n}`);
-      const sizes = await Promise.all(parts.map(async (p) => (await env.BLOBS.head(p)).size));
-      const object = await env.BLOBS.put(key, '', { customMetadata: { parts: JSON.stringify(parts), size: String(sizes.reduce((a, b) => a + b, 0)) } });
+      const uploadId = q.get('uploadId');
+      const sizes = await Promise.all(numbers.map(async (n) => (await env.BLOBS.head(partKey(uploadId, n))).size));
+      // The part numbers, not their keys: R2 allows 2 KiB of custom metadata (64 keys would not fit).
+      const object = await env.BLOBS.put(key, '', { customMetadata: { upload: uploadId, parts: numbers.join(','), size: String(sizes.reduce((a, b) => a + b, 0)) } });
       return xml(`<CompleteMultipartUploadResult><Key>${escape(key)}</Key><ETag>"${object.etag}"</ETag></CompleteMultipartUploadResult>`);
     }
     if (method === 'PUT') {
@@ -40,7 +41,8 @@ export default {
     const parts = object.customMetadata?.parts;
     if (parts) {
       const headers = { etag: `"${object.etag}"`, 'content-length': object.customMetadata.size };
-      return new Response(method === 'HEAD' ? null : concatenated(env.BLOBS, JSON.parse(parts)), { headers });
+      const keys = parts.split(',').map((n) => partKey(object.customMetadata.upload, n));
+      return new Response(method === 'HEAD' ? null : concatenated(env.BLOBS, keys), { headers });
     }
     const headers = { etag: `"${object.etag}"`, 'content-length': String(object.size) };
     if (ranged && object.range) {
@@ -65,6 +67,7 @@ function concatenated(bucket, keys) {
   return readable;
 }
 
+const partKey = (uploadId, partNumber) => `parts/${uploadId}/${partNumber}`;
 const escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const xml = (body) => new Response(`<?xml version="1.0" encoding="UTF-8"?>${body}`, { headers: { 'content-type': 'application/xml' } });
 
