@@ -1,5 +1,6 @@
-// The body of an upload as a stream of the bytes the client meant (aws-chunked framing removed),
-// checked as it flows: length, Content-MD5, x-amz-content-sha256 and x-amz-checksum-* (header or trailer).
+// An upload's body as the request carries it: aws-chunked framing removed, and what its headers (or
+// trailer) say it must be — length, Content-MD5, x-amz-content-sha256, x-amz-checksum-* — for the
+// stream that checks it as it flows (service/upload-body.ts).
 import type { PayloadMode } from './auth/sigv4';
 import { decodeAwsChunked } from './auth/chunked';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, fromBase64 } from '../crypto/checksum';

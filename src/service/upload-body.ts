@@ -38,6 +38,7 @@ export function internalUpload(stream: ReadableStream<Uint8Array>, length: numbe
   return checkedStream(stream, length, { md5: null, sha256Hex: null, algorithm, value: null, trailersDeclared: null });
 }
 
+/** `source` checked as it is read against `length` (when known) and `expected`; the first failed check errors the stream. */
 export function checkedStream(source: ReadableStream<Uint8Array>, length: number | null, expected: Expectation): UploadBody {
   const md5 = createHasher('MD5');
   const sha256: Hasher | null = expected.sha256Hex ? createHasher('SHA256') : null;
