@@ -2,7 +2,7 @@
 // and condition keys for Amazon S3", and each API page's "Permissions"). Every Operation kind must
 // appear here, so a new kind does not type-check until someone decides what it needs; kinds whose
 // name starts with Admin are administrators-only by that rule alone (access.ts) and have no entry.
-import { copySourceAddress } from '../s3/handlers/copy';
+import { copySourceAddress } from '../s3/address';
 import type { Operation } from '../s3/operation';
 
 export interface ActionCheck {

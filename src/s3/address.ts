@@ -1,4 +1,5 @@
-// Where a request points: bucket and key from path-style or virtual-hosted-style addressing.
+// Where a request points: bucket and key from path-style or virtual-hosted-style addressing, and the
+// object a copy names (x-amz-copy-source).
 import { S3Error } from '../error';
 
 export interface Address {
@@ -50,4 +51,21 @@ export function requestAddress(request: Request, suffixes: string | undefined): 
   const host = request.headers.get('host') ?? new URL(request.url).host;
   const list = (suffixes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   return parseAddress(request.url, host, list);
+}
+
+/** Bucket and key named by an x-amz-copy-source header (`[/]bucket/key[?versionId=...]`, URL-encoded). */
+export function copySourceAddress(raw: string): { bucket: string; key: string; versionId: string | null } {
+  const [path, query] = raw.split('?', 2) as [string, string | undefined];
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path.replace(/^\//, ''));
+  } catch {
+    decoded = '';
+  }
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1) {
+    throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source' });
+  }
+  const versionId = query ? new URLSearchParams(query).get('versionId') : null;
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
 }

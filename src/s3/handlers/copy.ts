@@ -3,6 +3,7 @@ import type { StoredObject } from '../../storage/metadata';
 import { checkPreconditions } from '../conditional';
 import { iso, type S3Request } from '../context';
 import { S3Error } from '../../error';
+import { copySourceAddress } from '../address';
 import { validateObjectKey } from '../names';
 import { checkWriteHeaders, checksumHeaders, storedHeaders, userMetadata } from '../object-headers';
 import { COPY_SOURCE_SSE_C_PREFIX, customerKey, writeSse } from '../sse';
@@ -15,23 +16,6 @@ export interface CopySource {
   key: string;
   sse: SseRequest;
   record: StoredObject;
-}
-
-/** Bucket and key named by an x-amz-copy-source header (`[/]bucket/key[?versionId=...]`, URL-encoded). */
-export function copySourceAddress(raw: string): { bucket: string; key: string; versionId: string | null } {
-  const [path, query] = raw.split('?', 2) as [string, string | undefined];
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path.replace(/^\//, ''));
-  } catch {
-    decoded = '';
-  }
-  const slash = decoded.indexOf('/');
-  if (slash <= 0 || slash === decoded.length - 1) {
-    throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source' });
-  }
-  const versionId = query ? new URLSearchParams(query).get('versionId') : null;
-  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
 }
 
 /** The object named by x-amz-copy-source, readable with the copy-source SSE-C key, its conditions met. */
