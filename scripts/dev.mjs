@@ -2,9 +2,10 @@
 // `npm run dev`: the local endpoint on the embedded default — local R2 and D1 (persisted under
 // .wrangler/), the schema migrated, wrangler's dev server on 127.0.0.1:$PORT (what `wrangler dev`
 // runs, started through wrangler's API). Clients talk to wrangler's own server: it answers
-// `Expect: 100-continue` and early error answers itself (test/dev-endpoint.test.ts). Prints the endpoint and credentials once it answers. Honours PORT,
-// ACCESS_KEY_ID, SECRET_ACCESS_KEY and PERSIST_TO. With HTTPS=1 it serves https instead (wrangler's
-// self-signed certificate) and refuses SSE-C keys over plain http, as a deployment does.
+// `Expect: 100-continue` and early error answers itself (test/dev-endpoint.test.ts). Prints the
+// endpoint and credentials once it answers. Honours PORT, ACCESS_KEY_ID, SECRET_ACCESS_KEY and
+// PERSIST_TO. With HTTPS=1 it serves https instead (wrangler's self-signed certificate) and refuses
+// SSE-C keys over plain http, as a deployment does.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

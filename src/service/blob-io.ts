@@ -12,7 +12,10 @@ import type { Prefetch } from './prefetch';
 export interface Segment {
   /** The blob; for an inline stream, what messages call it. */
   blobId: string;
-  /** A stream kept in the object's row: read from here, not from R2. */
+  /**
+   * A stream kept in the object's row: read from here, not from R2. It is at most SMALL_WRITE
+   * bytes of plaintext (inlineMaxBytes), so every read of it is a small one (readSmall).
+   */
   inline?: Uint8Array;
   size: number;
   key: () => Promise<StreamKey>;
@@ -178,18 +181,17 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
   });
 }
 
-/** An inline stream's bytes that `read` names, as R2 would return them. */
-const inlineBytes = (inline: Uint8Array, { range }: BlobRead) => (range ? inline.subarray(range.offset, range.offset + range.length) : inline);
-
 async function readPiece(blobs: BlobStore, piece: Piece): Promise<ReadableStream<Uint8Array>> {
-  const { inline } = piece.segment;
-  const body = inline ? new Blob([inlineBytes(inline, piece.read)]).stream() : await blobs.get(piece.read.blobId, piece.read.range);
+  const body = await blobs.get(piece.read.blobId, piece.read.range);
   if (!body) throw damaged(piece.read.blobId, 'blob missing');
   const { key, aad } = await piece.segment.key();
   return decryptStream(body, key, { aad, ...piece.cipher });
 }
 
 const sameRead = (a: BlobRead, b: BlobRead) => a.blobId === b.blobId && a.range?.offset === b.range?.offset && a.range?.length === b.range?.length;
+
+/** An inline stream's bytes that `read` names, as R2 would return them. */
+const inlineBytes = (inline: Uint8Array, { range }: BlobRead) => (range ? inline.subarray(range.offset, range.offset + range.length) : inline);
 
 /** One R2 read (the prefetched one, or none inline) and one pass of WebCrypto calls: what small objects and short ranges cost. */
 async function readSmall(blobs: BlobStore, piece: Piece, early: Prefetch | undefined): Promise<Uint8Array> {

@@ -61,27 +61,22 @@ interface Operation {
   settle(ok: boolean): Promise<void> | void;
 }
 
+/** A PUT of `nextSize` random bytes over an object of `oldSize`: after it, the key holds one of the two, whole. */
+function overwrite(key: string, oldSize: number, nextSize: number): Operation {
+  const old = randomBytes(oldSize);
+  const next = randomBytes(nextSize);
+  return {
+    setup: async () => model.expect(bucket, key, [await put(key, old)]),
+    act: () => put(key, next),
+    settle: (ok) => model.expect(bucket, key, ok ? [sha256(next)] : [sha256(old), sha256(next)]),
+  };
+}
+
 const operations: Record<string, () => Operation> = {
   // Over INLINE_MAX_BYTES (4096): a blob replacing a blob.
-  put() {
-    const old = randomBytes(5000);
-    const next = randomBytes(6000);
-    return {
-      setup: async () => model.expect(bucket, 'put', [await put('put', old)]),
-      act: () => put('put', next),
-      settle: (ok) => model.expect(bucket, 'put', ok ? [sha256(next)] : [sha256(old), sha256(next)]),
-    };
-  },
+  put: () => overwrite('put', 5000, 6000),
   // An object kept in its row replacing a blob: the commit is the only write.
-  'put small over a blob'() {
-    const old = randomBytes(5000);
-    const next = randomBytes(300);
-    return {
-      setup: async () => model.expect(bucket, 'put-small', [await put('put-small', old)]),
-      act: () => put('put-small', next),
-      settle: (ok) => model.expect(bucket, 'put-small', ok ? [sha256(next)] : [sha256(old), sha256(next)]),
-    };
-  },
+  'put small over a blob': () => overwrite('put-small', 5000, 300),
   'put sse-kms'() {
     const next = randomBytes(2000);
     const sse = { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'key-one', BucketKeyEnabled: true } as const;
