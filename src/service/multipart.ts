@@ -3,7 +3,7 @@
 // Completing makes the object visible in one transaction; until then the previous version stays.
 import { type ChecksumAlgorithm, createHasher, fromBase64, toBase64, toHex } from '../crypto/checksum';
 import { S3Error } from '../error';
-import type { UploadBody } from './upload-body';
+import { type UploadBody, etagOf } from './upload-body';
 import type { BlobStore } from '../storage/blobs';
 import { manifestMac } from '../crypto/keys';
 import { type MetadataStore, type ObjectHeaders, type ObjectRecord, sealingOf } from '../storage/metadata';
@@ -77,6 +77,7 @@ export class MultipartService {
   async uploadPart(upload: UploadRecord, partNumber: number, sse: SseRequest, body: UploadBody): Promise<PartRecord> {
     const objectKey = await this.encryption.open(upload, sse, upload.bucket, upload.key);
     const salt = newPartSalt();
+    if (upload.sseMode === 'SSE-S3') body.measureMd5();
     const { blobId, digests } = await writeEncrypted(this.blobs, this.meta, body, await streamKey(objectKey, { partNumber, salt }));
     if (upload.checksumAlgorithm && digests.checksum && digests.checksum.algorithm !== upload.checksumAlgorithm) {
       await this.meta.trashBlobs([blobId], Date.now());
@@ -86,7 +87,7 @@ export class MultipartService {
       partNumber,
       blobId,
       size: digests.size,
-      etag: `"${toHex(upload.sseMode === 'SSE-S3' ? digests.md5 : crypto.getRandomValues(new Uint8Array(16)))}"`,
+      etag: etagOf(upload.sseMode, digests),
       checksumValue: digests.checksum?.value ?? null,
       lastModified: Date.now(),
       salt,

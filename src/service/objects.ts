@@ -1,9 +1,9 @@
 // The object service: what PUT, GET, COPY, DELETE and LIST mean, on top of the blob and metadata
 // stores. Writes are "nothing lost": bytes go to a fresh blob, and only a complete, verified blob is
 // made visible by committing its row; what it replaced is trashed in the same transaction.
-import { type ChecksumAlgorithm, toHex } from '../crypto/checksum';
+import type { ChecksumAlgorithm } from '../crypto/checksum';
 import { S3Error } from '../error';
-import { type UploadBody, internalUpload } from './upload-body';
+import { type UploadBody, etagOf, internalUpload } from './upload-body';
 import type { BlobStore } from '../storage/blobs';
 import type { BucketEncryption, BucketRecord, ListedObject, MetadataStore, ObjectHeaders, ObjectRecord, StoredObject, WriteCondition } from '../storage/metadata';
 import { type ByteRange, type Segment, damaged, encryptInline, readSegments, storageFailure, writeEncrypted } from './blob-io';
@@ -152,6 +152,7 @@ export class ObjectService {
     }
     const { sealing, objectKey } = await this.encryption.seal(input.sse, found, key);
     const body = input.body;
+    if (sealing.sseMode === 'SSE-S3') body.measureMd5();
     const stream = await streamKey(objectKey, null);
     const { blobId, inline, digests } =
       body.length !== null && body.length <= this.inlineMax
@@ -164,8 +165,7 @@ export class ObjectService {
       inline,
       partsCount: null,
       size: digests.size,
-      // SSE-KMS and SSE-C ETags are not the MD5 of the plaintext (as in AWS): it would reveal something of it.
-      etag: `"${toHex(sealing.sseMode === 'SSE-S3' ? digests.md5 : crypto.getRandomValues(new Uint8Array(16)))}"`,
+      etag: etagOf(sealing.sseMode, digests),
       lastModified: Date.now(),
       ...input.headers,
       userMetadata: input.userMetadata,
