@@ -158,27 +158,23 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
     throw e instanceof FormatError ? damaged(segments[0]!.blobId, e.message) : e;
   }
   if (first.done) return new Blob([]).stream();
-  let pending: Uint8Array | null = first.value;
-  // expectedLength gives the response its Content-Length without a FixedLengthStream to pipe into.
-  return new ReadableStream<Uint8Array>({
-    expectedLength: length,
-    async pull(controller) {
-      if (pending) {
-        controller.enqueue(pending);
-        pending = null;
-        return;
-      }
-      try {
-        const { value, done } = await plain.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      } catch (e) {
-        if (e instanceof FormatError) damaged(segments[0]!.blobId, e.message);
-        controller.error(e);
-      }
-    },
-    cancel: (reason) => plain.cancel(reason),
-  });
+  // Written into a FixedLengthStream (which also gives the response its Content-Length): its
+  // readable side reaches the response natively, cheaper in workerd than a JavaScript stream.
+  const { readable, writable } = new FixedLengthStream(length);
+  const writer = writable.getWriter();
+  const pump = async () => {
+    try {
+      await writer.write(first.value);
+      for (let next = await plain.read(); !next.done; next = await plain.read()) await writer.write(next.value);
+      await writer.close();
+    } catch (e) {
+      if (e instanceof FormatError) damaged(segments[0]!.blobId, e.message);
+      // Errors the body, which aborts the response: no byte that did not authenticate is sent.
+      await Promise.all([writer.abort(e), plain.cancel(e)]).catch(() => {});
+    }
+  };
+  void pump();
+  return readable;
 }
 
 async function readPiece(blobs: BlobStore, piece: Piece): Promise<ReadableStream<Uint8Array>> {
