@@ -7,6 +7,7 @@
 //     trailer, multipart above 64 MiB), 1-byte range GET latency, 4 KiB PUT+GET latency; workerd
 //     CPU ms per GiB encrypted (PUT) and decrypted (GET), the passthrough's alongside;
 //  2. D1 round trips each operation waits for, per encryption mode (D1_ROUND_TRIPS_HEADER);
+//     beside them, the floor for GET: the passthrough reading its bodies into JavaScript and out;
 //  3. R2 bytes the service reads for a 1-byte range (an R2-counting probe beside the service);
 //  4. full mode: encryptStream / decryptStream inside workerd vs `openssl speed` AES-256-GCM.
 // Usage: npm run bench [-- --quick] [-- --rounds N] [-- --only dev|bare]
@@ -78,21 +79,33 @@ async function measureRound(target, figures, round) {
   }
 }
 
+/** The JS-copy passthrough's round: a GET of the first size only (the floor it stands for is a GET's). */
+async function measureGet(target, figures) {
+  const size = SIZES[0];
+  const cpu = cpuMs(target.pids);
+  const seconds = await getWhole(target.s3, `large-${size}`, size);
+  (figures.cpuGet[size] ??= []).push(((cpuMs(target.pids) - cpu) / size) * GiB);
+  (figures.get[size] ??= []).push(size / MiB / seconds);
+}
+
 async function compare(name, startService, startPassthrough, clientConfig = {}) {
-  log(`${name}: starting edge-sse and the passthrough`);
-  const targets = { 'edge-sse': await startService(), passthrough: await startPassthrough() };
+  log(`${name}: starting edge-sse, the passthrough and its JS-copy variant`);
+  const targets = { 'edge-sse': await startService(), passthrough: await startPassthrough(), 'js-copy': await startPassthrough({ copyThroughJs: true }) };
   try {
     for (const t of Object.values(targets)) {
       t.s3 = client(t.endpoint, clientConfig);
       await t.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     }
-    const figures = { 'edge-sse': emptyFigures(), passthrough: emptyFigures() };
+    await put(targets['js-copy'].s3, `large-${SIZES[0]}`, SIZES[0]);
+    const figures = { 'edge-sse': emptyFigures(), passthrough: emptyFigures(), 'js-copy': emptyFigures() };
+    const all = ['passthrough', 'edge-sse', 'js-copy'];
     for (let round = 0; round < ROUNDS; round++) {
-      // Alternate which goes first, so drift on a shared machine hits both alike.
-      const order = round % 2 ? ['edge-sse', 'passthrough'] : ['passthrough', 'edge-sse'];
+      // Rotate which goes first, so drift on a shared machine hits them alike.
+      const order = [...all.slice(round % 3), ...all.slice(0, round % 3)];
       for (const which of order) {
         log(`${name}: round ${round + 1}/${ROUNDS}, ${which}`);
-        await measureRound(targets[which], figures[which], round);
+        if (which === 'js-copy') await measureGet(targets[which], figures[which]);
+        else await measureRound(targets[which], figures[which], round);
       }
     }
     return figures;
@@ -233,8 +246,10 @@ async function measureCrypto() {
 // ---- run and report
 
 log(`bundling into ${OUT}`);
-rmSync(`${OUT}dev-state`, { recursive: true, force: true });
-rmSync(`${OUT}dev-state-passthrough`, { recursive: true, force: true });
+const clearDevStates = () => {
+  for (const state of ['dev-state', 'dev-state-passthrough', 'dev-state-passthrough-js-copy']) rmSync(`${OUT}${state}`, { recursive: true, force: true });
+};
+clearDevStates();
 await bundle();
 const format = await import(pathToFileURL(`${OUT}format.js`).href);
 for (const size of SIZES) patternHash(size);
@@ -248,8 +263,7 @@ log('R2 bytes behind a 1-byte range');
 const range = await measureRangeBytes(format);
 // A failure there is reported, not allowed to lose the figures above.
 const cryptoRates = QUICK ? null : await measureCrypto().catch((e) => ({ failed: String(e?.cause ?? e) }));
-rmSync(`${OUT}dev-state`, { recursive: true, force: true });
-rmSync(`${OUT}dev-state-passthrough`, { recursive: true, force: true });
+clearDevStates();
 
 const report = [];
 const say = (line) => report.push(line);
@@ -275,6 +289,12 @@ for (const [setting, f] of Object.entries(settings)) {
     const ratio = median(base[op]) / median(mine[op]);
     say(`| ${what} latency, ms | ${fixed(median(base[op]) * 1000, 1)} | ${fixed(median(mine[op]) * 1000, 1)} | ${fixed(ratio)}x | >= ${goal}x ${verdict(ratio >= goal)} |`);
   }
+  const copy = f['js-copy'];
+  const size = SIZES[0];
+  const [copyGet, copyCpu] = [median(copy.get[size]), median(copy.cpuGet[size])];
+  say(`floor: the passthrough reading each GET body into JavaScript and writing it out, nothing else (what any worker that decrypts must do), ${size / MiB} MiB:`);
+  say(`   GET ${fixed(copyGet, 1)} MiB/s ${list(copy.get[size])} = ${fixed(copyGet / median(base.get[size]))}x the passthrough; workerd CPU ${fixed(copyCpu, 0)} ms per GiB = ${fixed(copyCpu / Math.max(1, median(base.cpuGet[size])))}x`);
+  say(`   edge-sse against this floor: GET ${fixed(median(mine.get[size]) / copyGet)}x, CPU ${fixed(median(mine.cpuGet[size]) / Math.max(1, copyCpu))}x`);
 }
 const ops = Object.keys(Object.values(trips)[0]);
 say('\nD1 round trips each request waits for (warm isolate; goal GET/HEAD 1, PUT <= 2)');

@@ -105,18 +105,20 @@ export async function startDevService() {
   return { endpoint: found, pids: workerdUnder(child.pid), stop: () => stopGroup(child) };
 }
 
-/** The passthrough under `wrangler dev`. */
-export async function startDevPassthrough() {
+/** The passthrough under `wrangler dev`; `copyThroughJs`: its variant that reads GET bodies into JavaScript. */
+export async function startDevPassthrough({ copyThroughJs = false } = {}) {
   mkdirSync(OUT, { recursive: true });
-  const config = `${OUT}passthrough.toml`;
+  const name = copyThroughJs ? 'passthrough-js-copy' : 'passthrough';
+  const config = `${OUT}${name}.toml`;
   writeFileSync(
     config,
-    `name = "edge-sse-bench-passthrough"\nmain = "${ROOT}bench/passthrough-worker.js"\ncompatibility_date = "${compatibilityDate}"\n` +
+    `name = "edge-sse-bench-${name}"\nmain = "${ROOT}bench/passthrough-worker.js"\ncompatibility_date = "${compatibilityDate}"\n` +
+      (copyThroughJs ? '[vars]\nCOPY_THROUGH_JS = "true"\n' : '') +
       `[[r2_buckets]]\nbinding = "BLOBS"\nbucket_name = "bench-passthrough"\n`,
   );
   const port = await freePort();
   const wrangler = `${ROOT}node_modules/wrangler/bin/wrangler.js`;
-  const args = [wrangler, 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', `${OUT}dev-state-passthrough`, '--show-interactive-dev-session=false'];
+  const args = [wrangler, 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', `${OUT}dev-state-${name}`, '--show-interactive-dev-session=false'];
   const { child } = await spawnUntil(args, {}, (output) => /Ready on/.test(output));
   return { endpoint: `http://127.0.0.1:${port}`, pids: workerdUnder(child.pid), stop: () => stopGroup(child) };
 }
@@ -150,4 +152,6 @@ export async function startBareService(bindings = {}) {
   return { ...instance, probeEndpoint: (await instance.mf.unsafeGetDirectURL('r2-probe')).origin };
 }
 
-export const startBarePassthrough = () => startMiniflare([miniflareWorker('passthrough', `${ROOT}bench/passthrough-worker.js`, {})]);
+/** The passthrough in bare Miniflare; `copyThroughJs` as for startDevPassthrough. */
+export const startBarePassthrough = ({ copyThroughJs = false } = {}) =>
+  startMiniflare([miniflareWorker('passthrough', `${ROOT}bench/passthrough-worker.js`, { bindings: copyThroughJs ? { COPY_THROUGH_JS: 'true' } : {} })]);
