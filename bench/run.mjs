@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Performance of edge-sse as users reach it, against a raw R2 passthrough measured in the same run.
-// Machines are shared and noisy, so rounds alternate between the two and every figure is a median,
-// judged as a same-run ratio (> 1: edge-sse better):
+// Machines are shared and noisy, so rounds alternate between the two (latency samples request by
+// request) and every figure is a median, judged as a same-run ratio (> 1: edge-sse better):
 //  1. through the endpoint `npm run dev` prints (wrangler dev), and bare
 //     (Miniflare, no front): GET and PUT throughput (JS SDK defaults: aws-chunked with a CRC32
 //     trailer, multipart above 64 MiB), 1-byte range GET latency, 4 KiB PUT+GET latency; workerd
@@ -56,7 +56,8 @@ const BARE = { expectContinueHeader: false };
 /** What one target measured; each list gets one entry per round (latencies: per sample). */
 const emptyFigures = () => ({ put: {}, get: {}, cpuPut: {}, cpuGet: {}, range: [], small: [] });
 
-async function measureRound(target, figures, round) {
+/** PUT and GET of each large size: throughput and workerd CPU. */
+async function measureThroughput(target, figures) {
   const s3 = target.s3;
   for (const size of SIZES) {
     const key = `large-${size}`;
@@ -69,14 +70,15 @@ async function measureRound(target, figures, round) {
     (figures.put[size] ??= []).push(size / MiB / putSeconds);
     (figures.get[size] ??= []).push(size / MiB / getSeconds);
   }
-  const ranged = `large-${SIZES[0]}`;
-  for (let i = 0; i < SAMPLES; i++) figures.range.push(await getByte(s3, ranged, (round * 7919 + i * 104729) % SIZES[0]));
-  for (let i = 0; i < SAMPLES; i++) {
-    const bytes = randomBytes(4096);
-    const key = `small-${i}`;
-    const took = (await putSmall(s3, key, bytes)) + (await getWhole(s3, key, 4096, createHash('sha256').update(bytes).digest('hex')));
-    figures.small.push(took);
-  }
+}
+
+/** One latency sample of each kind: a 1-byte range GET of the first large object, a 4 KiB PUT + GET. */
+async function measureLatency(target, figures, round, i) {
+  const s3 = target.s3;
+  figures.range.push(await getByte(s3, `large-${SIZES[0]}`, (round * 7919 + i * 104729) % SIZES[0]));
+  const bytes = randomBytes(4096);
+  const key = `small-${i}`;
+  figures.small.push((await putSmall(s3, key, bytes)) + (await getWhole(s3, key, 4096, createHash('sha256').update(bytes).digest('hex'))));
 }
 
 /** The JS-copy passthrough's round: a GET of the first size only (the floor it stands for is a GET's). */
@@ -105,7 +107,12 @@ async function compare(name, startService, startPassthrough, clientConfig = {}) 
       for (const which of order) {
         log(`${name}: round ${round + 1}/${ROUNDS}, ${which}`);
         if (which === 'js-copy') await measureGet(targets[which], figures[which]);
-        else await measureRound(targets[which], figures[which], round);
+        else await measureThroughput(targets[which], figures[which]);
+      }
+      // Latency samples alternate request by request: a noisy moment then hits both alike.
+      log(`${name}: round ${round + 1}/${ROUNDS}, latencies`);
+      for (let i = 0; i < SAMPLES; i++) {
+        for (const which of order.filter((w) => w !== 'js-copy')) await measureLatency(targets[which], figures[which], round, i);
       }
     }
     return figures;
