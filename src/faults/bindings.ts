@@ -34,7 +34,42 @@ async function apply<T>(state: FaultState, call: CallKind, detail: string, real:
       // Polled, not awaited on a promise another request resolves: workerd keeps I/O per request.
       while (!state.isReleased) await sleep(5);
       return real();
+    case 'cut':
+      return cutBody(await real(), call, decision.bytes);
   }
+}
+
+/** An R2 object (parsePlan allows cut on r2.get only) whose body fails after `bytes` bytes. */
+function cutBody<T>(value: T, call: string, bytes: number): T {
+  const object = value as R2ObjectBody | null;
+  if (!object) return value;
+  // Native, so readers keep their BYOB reads; fed by hand to stop where the plan says.
+  const { readable, writable } = new IdentityTransformStream();
+  const pump = async () => {
+    const reader = object.body.getReader();
+    const writer = writable.getWriter();
+    for (let sent = 0; ; ) {
+      const { value: chunk, done } = await reader.read();
+      if (done) return writer.close();
+      const kept = chunk.subarray(0, bytes - sent);
+      if (kept.length) await writer.write(kept);
+      sent += kept.length;
+      if (sent === bytes) {
+        await reader.cancel();
+        return writer.abort(new InjectedFault(call, `body cut after ${bytes} bytes`));
+      }
+    }
+  };
+  pump().catch(() => {});
+  const read = () => new Response(readable);
+  const overrides: Record<PropertyKey, unknown> = { body: readable, arrayBuffer: () => read().arrayBuffer(), text: () => read().text(), blob: () => read().blob() };
+  return new Proxy(object, {
+    get(target, prop) {
+      if (prop in overrides) return overrides[prop];
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as T;
 }
 
 /** Statements keep their real counterpart so batch() can hand the real ones to D1. */

@@ -8,8 +8,10 @@ export type CallKind = 'd1.first' | 'd1.run' | 'd1.all' | 'd1.raw' | 'd1.batch' 
  * fail-before: throws without making the call. fail-after: makes the call (a D1 batch commits, an
  * R2 put stores), then throws, as an ambiguous network failure does. hang: waits `ms`, then fails
  * as a timeout. slow: waits `ms`, then makes the call. hold: waits until the plan is released.
+ * cut (r2.get only): the read succeeds, but its body fails after `bytes` bytes, as a connection to
+ * R2 dropped mid-body would.
  */
-export type FaultMode = 'fail-before' | 'fail-after' | 'hang' | 'slow' | 'hold';
+export type FaultMode = 'fail-before' | 'fail-after' | 'hang' | 'slow' | 'hold' | 'cut';
 
 export interface FaultRule {
   mode: FaultMode;
@@ -21,13 +23,15 @@ export interface FaultRule {
   nth?: number;
   /** For hang and slow (default 500). */
   ms?: number;
+  /** For cut: the body bytes delivered before it fails (default 65536). */
+  bytes?: number;
 }
 
 export interface FaultPlan {
   rules: FaultRule[];
 }
 
-export type Decision = { mode: 'pass' } | { mode: FaultMode; ms: number };
+export type Decision = { mode: 'pass' } | { mode: FaultMode; ms: number; bytes: number };
 
 /** The calls made since the plan was set, and what was done to them. */
 export interface FaultLog {
@@ -71,7 +75,7 @@ export class FaultState {
       if (rule.nth !== undefined && n !== rule.nth) continue;
       if (rule.mode === 'hold') this.log.held++;
       else this.log.injected++;
-      return { mode: rule.mode, ms: rule.ms ?? 500 };
+      return { mode: rule.mode, ms: rule.ms ?? 500, bytes: rule.bytes ?? 65536 };
     }
     return { mode: 'pass' };
   }
@@ -79,13 +83,15 @@ export class FaultState {
 
 /** Checks a plan sent to the control path; throws a TypeError naming what is wrong. */
 export function parsePlan(value: unknown): FaultPlan {
-  const modes: FaultMode[] = ['fail-before', 'fail-after', 'hang', 'slow', 'hold'];
+  const modes: FaultMode[] = ['fail-before', 'fail-after', 'hang', 'slow', 'hold', 'cut'];
   const rules = (value as { rules?: unknown })?.rules;
   if (!Array.isArray(rules)) throw new TypeError('a plan is {"rules": [...]}');
   for (const r of rules as FaultRule[]) {
     if (!modes.includes(r?.mode)) throw new TypeError(`mode must be one of ${modes.join(', ')}`);
     if (r.nth !== undefined && !(Number.isInteger(r.nth) && r.nth > 0)) throw new TypeError('nth must be a positive integer');
     if (r.ms !== undefined && !(Number.isInteger(r.ms) && r.ms >= 0)) throw new TypeError('ms must be a non-negative integer');
+    if (r.bytes !== undefined && !(Number.isInteger(r.bytes) && r.bytes >= 0)) throw new TypeError('bytes must be a non-negative integer');
+    if (r.mode === 'cut' && r.call !== 'r2.get') throw new TypeError('cut applies to r2.get only');
   }
   return { rules: rules as FaultRule[] };
 }

@@ -4,6 +4,7 @@ import { type CipherRange, FormatError, PACKAGE_SIZE, cipherRangeFor, ciphertext
 import { S3Error, isS3Error } from '../error';
 import type { UploadBody, UploadDigests } from './upload-body';
 import { BlobStore } from '../storage/blobs';
+import { storageError } from '../storage/outage';
 import type { MetadataStore } from '../storage/metadata';
 import type { StreamKey } from './encryption';
 import type { Prefetch } from './prefetch';
@@ -155,7 +156,7 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
   try {
     first = await plain.read();
   } catch (e) {
-    throw e instanceof FormatError ? damaged(segments[0]!.blobId, e.message) : e;
+    throw readFailure(segments[0]!.blobId, e);
   }
   if (first.done) return new Blob([]).stream();
   // Written into a FixedLengthStream (which also gives the response its Content-Length): its
@@ -168,13 +169,25 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
       for (let next = await plain.read(); !next.done; next = await plain.read()) await writer.write(next.value);
       await writer.close();
     } catch (e) {
-      if (e instanceof FormatError) damaged(segments[0]!.blobId, e.message);
+      const failure = readFailure(segments[0]!.blobId, e);
+      if (!isS3Error(failure)) console.error('storage failure mid-body', segments[0]!.blobId, failure.message);
       // Errors the body, which aborts the response: no byte that did not authenticate is sent.
       await Promise.all([writer.abort(e), plain.cancel(e)]).catch(() => {});
     }
   };
   void pump();
   return readable;
+}
+
+/**
+ * What reading stored bytes failed with: damaged data (logged), an S3 error or a bug (a type or
+ * range error) as it is, and anything else a storage failure: the only other source of failure
+ * in a read is R2's body stream.
+ */
+function readFailure(blobId: string, e: unknown): Error {
+  if (e instanceof FormatError) return damaged(blobId, e.message);
+  if (isS3Error(e) || e instanceof TypeError || e instanceof RangeError) return e;
+  return storageError(e);
 }
 
 async function readPiece(blobs: BlobStore, piece: Piece): Promise<ReadableStream<Uint8Array>> {

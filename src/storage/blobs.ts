@@ -1,5 +1,6 @@
 // Object bytes in R2. Every write goes to a fresh key, so a write never touches the bytes of a
 // visible object; which blob is visible is decided by the metadata row alone.
+import { storageError } from './outage';
 
 /** R2 needs the length of a streamed put up front; bodies of unknown length go up in parts of this size. */
 const PART_SIZE = 16 * 1024 * 1024;
@@ -27,7 +28,10 @@ export class BlobStore {
     if (!(await this.r2.put(id, bytes))) throw new Error(`R2 refused blob ${id}`);
   }
 
-  /** The blob's bytes (all, or `range` of them) as R2 streams them; null when there is no such blob. */
+  /**
+   * The blob's bytes (all, or `range` of them) as R2 streams them; null when there is no such blob.
+   * The stream is R2's own (its reader's failures are marked by the reader: storageError).
+   */
   async get(id: string, range?: { offset: number; length: number }): Promise<ReadableStream<Uint8Array> | null> {
     const object = await this.r2.get(id, range ? { range } : undefined);
     return object && object.body;
@@ -36,7 +40,12 @@ export class BlobStore {
   /** Like get, into memory: for reads small enough to hold. */
   async getBytes(id: string, range?: { offset: number; length: number }): Promise<Uint8Array | null> {
     const object = await this.r2.get(id, range ? { range } : undefined);
-    return object && new Uint8Array(await object.arrayBuffer());
+    if (!object) return null;
+    try {
+      return new Uint8Array(await object.arrayBuffer());
+    } catch (e) {
+      throw storageError(e); // the body failed after R2 answered
+    }
   }
 
   /** One page of stored blobs with their upload times, from `cursor`. */

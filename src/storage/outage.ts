@@ -13,10 +13,18 @@ const WRAPPED_RESULTS = new Set<PropertyKey>(['prepare', 'bind', 'withSession', 
 
 const unwrap = (v: unknown): unknown => (v !== null && typeof v === 'object' ? ((v as Record<symbol, unknown>)[TARGET] ?? v) : v);
 
-function marked(e: unknown): never {
+/**
+ * `e` marked as coming from storage. The bindings' calls are marked by withOutageMarks; an R2
+ * body's stream fails later, in whoever reads it, which marks what it fails with here.
+ */
+export function storageError(e: unknown): Error {
   const error = e instanceof Error ? e : new Error(String(e));
   fromStorage.add(error);
-  throw error;
+  return error;
+}
+
+function marked(e: unknown): never {
+  throw storageError(e);
 }
 
 function wrap<T extends object>(binding: T): T {

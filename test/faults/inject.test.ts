@@ -22,6 +22,7 @@ import {
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -332,6 +333,52 @@ describe('D1 or R2 down outside a write commit', () => {
     } finally {
       await faults.clear();
     }
+  });
+});
+
+describe('R2 cut mid-body', () => {
+  // Over the small-read limit: streamed, so the answer starts before the last package is read.
+  const size = 3 * MiB;
+  /** Each R2 read's body fails after `bytes` bytes while `act` runs. */
+  async function whileCut<T>(bytes: number, act: () => Promise<T>): Promise<T> {
+    await faults.set({ call: 'r2.get', mode: 'cut', bytes });
+    try {
+      return await act();
+    } finally {
+      await faults.clear();
+    }
+  }
+  const getAll = (Key: string) => client.send(new GetObjectCommand({ Bucket: bucket, Key })).then((r) => r.Body!.transformToByteArray());
+
+  it('aborts a GET whose R2 body fails after the answer started, and answers 503 when it fails before', async () => {
+    const Key = 'cut-get';
+    model.expect(bucket, Key, [await put(Key, randomBytes(size))]);
+    // 1.5 MiB in: the first packages authenticated and went out; the client must not see a whole body.
+    const late = await whileCut(1.5 * MiB, () => outcome(getAll(Key)));
+    expect(late.ok).toBe(false);
+    // 100 bytes in: not one package; nothing has been answered yet, so the answer is an S3 error.
+    expect(await whileCut(100, () => outcome(getAll(Key)))).toEqual({ ok: false, code: 'ServiceUnavailable', status: 503 });
+    // A small object, read whole into memory before the answer: the same 503.
+    model.expect(bucket, 'cut-small', [await put('cut-small', randomBytes(100_000))]);
+    expect(await whileCut(50_000, () => outcome(getAll('cut-small')))).toEqual({ ok: false, code: 'ServiceUnavailable', status: 503 });
+    expect(await model.verify(client)).toEqual([]);
+  });
+
+  it('answers a CopyObject and an UploadPartCopy whose source read is cut with 503, writing nothing', async () => {
+    const source = 'cut-source';
+    const target = 'cut-target';
+    model.expect(bucket, source, [await put(source, randomBytes(size))]);
+    model.expect(bucket, target, [await put(target, randomBytes(5000))]);
+    const copy = await whileCut(1.5 * MiB, () => outcome(client.send(new CopyObjectCommand({ Bucket: bucket, Key: target, CopySource: `${bucket}/${source}` }))));
+    expect(copy).toEqual({ ok: false, code: 'ServiceUnavailable', status: 503 });
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: target }));
+    const part = await whileCut(1.5 * MiB, () =>
+      outcome(client.send(new UploadPartCopyCommand({ Bucket: bucket, Key: target, UploadId, PartNumber: 1, CopySource: `${bucket}/${source}` }))),
+    );
+    expect(part).toEqual({ ok: false, code: 'ServiceUnavailable', status: 503 });
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: target, UploadId }));
+    expect(await model.verify(client)).toEqual([]);
+    expect(await collectToConvergence(svc)).toMatchObject({ missing: [], orphans: [] });
   });
 });
 
