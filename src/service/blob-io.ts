@@ -170,7 +170,7 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
       await writer.close();
     } catch (e) {
       const failure = readFailure(segments[0]!.blobId, e);
-      if (!isS3Error(failure)) console.error('storage failure mid-body', segments[0]!.blobId, failure.message);
+      if (!isS3Error(failure)) console.error('read failed mid-body', segments[0]!.blobId, failure.message);
       // Errors the body, which aborts the response: no byte that did not authenticate is sent.
       await Promise.all([writer.abort(e), plain.cancel(e)]).catch(() => {});
     }

@@ -30,7 +30,7 @@ export class BlobStore {
 
   /**
    * The blob's bytes (all, or `range` of them) as R2 streams them; null when there is no such blob.
-   * The stream is R2's own (its reader's failures are marked by the reader: storageError).
+   * The stream is R2's own: what it fails with while being read, its reader marks (storageError).
    */
   async get(id: string, range?: { offset: number; length: number }): Promise<ReadableStream<Uint8Array> | null> {
     const object = await this.r2.get(id, range ? { range } : undefined);
