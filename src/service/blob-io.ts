@@ -156,6 +156,7 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
   try {
     first = await plain.read();
   } catch (e) {
+    plain.cancel(e).catch(() => {}); // the piece opened ahead, if any
     throw readFailure(segments[0]!.blobId, e);
   }
   if (first.done) return new Blob([]).stream();
@@ -216,22 +217,37 @@ async function readSmall(blobs: BlobStore, piece: Piece, early: Prefetch | undef
   }
 }
 
-/** Reads the pieces' streams one after another, each opened only when the previous one has ended. */
+/**
+ * Reads the pieces' streams one after another. Each is opened while the one before it is read, so
+ * neither its R2 read's first byte nor its key is waited for between pieces (parts of a multipart
+ * object); the one ahead is only opened, not read, so the read stays one piece at a time.
+ */
 function concatenate(pieces: (() => Promise<ReadableStream<Uint8Array>>)[]) {
+  const open = (i: number) => {
+    const opened = pieces[i]!();
+    opened.catch(() => {}); // awaited in turn; unobserved if the read stops before it
+    return opened;
+  };
   let index = 0;
+  let upcoming = pieces.length ? open(0) : null;
   let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
   return {
     async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
       for (;;) {
         if (!current) {
-          if (index === pieces.length) return { done: true, value: undefined };
-          current = (await pieces[index++]!()).getReader();
+          if (!upcoming) return { done: true, value: undefined };
+          const stream = await upcoming;
+          upcoming = ++index < pieces.length ? open(index) : null;
+          current = stream.getReader();
         }
         const result = await current.read();
         if (!result.done) return result;
         current = null;
       }
     },
-    cancel: async (reason: unknown) => current?.cancel(reason),
+    cancel: async (reason: unknown) => {
+      upcoming?.then((stream) => stream.cancel(reason)).catch(() => {});
+      await current?.cancel(reason);
+    },
   };
 }
