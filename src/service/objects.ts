@@ -3,7 +3,7 @@
 // made visible by committing its row; what it replaced is trashed in the same transaction.
 import type { ChecksumAlgorithm } from '../crypto/checksum';
 import { S3Error } from '../error';
-import { type UploadBody, etagOf, internalUpload } from './upload-body';
+import { type UploadBody, consuming, etagOf, internalUpload } from './upload-body';
 import type { BlobStore } from '../storage/blobs';
 import type { BucketEncryption, BucketRecord, ListedObject, MetadataStore, ObjectHeaders, ObjectRecord, StoredObject, WriteCondition } from '../storage/metadata';
 import { type ByteRange, type Segment, damaged, encryptInline, readSegments, storageFailure, writeEncrypted } from './blob-io';
@@ -229,7 +229,7 @@ export class ObjectService {
     const opened = this.open(source, input.source.sse);
     const algorithm = source.checksumType === 'FULL_OBJECT' ? (source.checksumAlgorithm as ChecksumAlgorithm) : null;
     const body = internalUpload(await opened.read(null), source.size, algorithm);
-    return this.put(bucket, key, { body, sse: input.sse, headers, userMetadata });
+    return consuming(body, () => this.put(bucket, key, { body, sse: input.sse, headers, userMetadata }));
   }
 
   async delete(bucket: string, keys: string[]): Promise<void> {

@@ -46,6 +46,19 @@ export function internalUpload(stream: ReadableStream<Uint8Array>, length: numbe
   return checkedStream(stream, length, { md5: null, sha256Hex: null, algorithm, value: null, trailersDeclared: null });
 }
 
+/**
+ * `use()` of `body`, and when it fails, `body`'s stream cancelled if it was left unread (a copy whose
+ * target refused it before reading: its source's read is stopped, not left pending).
+ */
+export async function consuming<T>(body: UploadBody, use: () => Promise<T>): Promise<T> {
+  try {
+    return await use();
+  } catch (e) {
+    if (!body.stream.locked) body.stream.cancel(e).catch(() => {});
+    throw e;
+  }
+}
+
 /** `source` checked as it is read against `length` (when known) and `expected`; the first failed check errors the stream. */
 export function checkedStream(source: ReadableStream<Uint8Array>, length: number | null, expected: Expectation): UploadBody {
   let md5: Hasher | null = expected.md5 ? createHasher('MD5') : null;

@@ -7,7 +7,7 @@ import { validateObjectKey } from '../names';
 import { checkWriteHeaders, checksumHeaders, declaredChecksumAlgorithm, storedHeaders, userMetadata } from '../object-headers';
 import { readSse, writeSse } from '../sse';
 import { readUpload, readUploadText } from '../upload';
-import { internalUpload } from '../../service/upload-body';
+import { consuming, internalUpload } from '../../service/upload-body';
 import { asArray, parseXml, xmlDocument } from '../xml';
 import { MAX_PART_NUMBER } from '../../service/multipart';
 import { copySource } from './copy';
@@ -71,7 +71,7 @@ export async function uploadPart(req: S3Request, bucket: string, key: string, up
   const opened = objects.open(source.record, source.sse);
   const length = range ? range.end - range.start + 1 : source.record.size;
   const body = internalUpload(await opened.read(range), length, algorithm);
-  const part = await multipart.uploadPart(upload, partNumber, sse, body);
+  const part = await consuming(body, () => multipart.uploadPart(upload, partNumber, sse, body));
   const checksumElement = algorithm && part.checksumValue ? { [`Checksum${algorithm}`]: part.checksumValue } : {};
   return xml(xmlDocument('CopyPartResult', { ETag: part.etag, LastModified: iso(part.lastModified), ...checksumElement }), sseHeaders(upload, sse));
 }
