@@ -2,7 +2,7 @@
 // Workers Logs would collect it: each request found end to end by the id its client saw, no secret
 // in any line; liveness without credentials, the health report through the admin CLI.
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCli } from './helpers/admin-cli';
 import { getBytes } from './helpers/objects';
@@ -83,6 +83,24 @@ describe('access log and metrics', () => {
     for (const secret of [SECRET_ACCESS_KEY, customerKey.toString('base64'), wrong.SSECustomerKey, MASTER_KEY.split(':')[1]!, 'Signature=', 'Credential=']) {
       expect(all).not.toContain(secret);
     }
+  });
+});
+
+describe('a client that goes away mid-GET', () => {
+  it('logs no failure, and the next GET reads the object whole', async () => {
+    const large = randomBytes(6 * 1024 * 1024);
+    await svc.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'left', Body: large }));
+    const before = logs.length;
+    const got = await svc.client.send(new GetObjectCommand({ Bucket: bucket, Key: 'left' }));
+    // The SDK's body in Node is a Readable: one chunk read, then destroyed, as a client closing its socket.
+    const stream = got.Body as unknown as NodeJS.ReadableStream & { destroy(): void };
+    await new Promise((resolve) => stream.once('data', resolve));
+    stream.destroy();
+    await new Promise((r) => setTimeout(r, 500));
+    // The worker sees "Network connection lost." on its next write: not a read failure to log.
+    expect(logs.slice(before).filter((l) => !l.startsWith('{"type":"access"') && !l.startsWith('{"type":"metric"'))).toEqual([]);
+    expect((await getBytes(svc.client, bucket, 'left')).equals(large)).toBe(true);
+    await svc.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'left' }));
   });
 });
 

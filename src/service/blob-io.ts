@@ -165,16 +165,26 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
   const { readable, writable } = new FixedLengthStream(length);
   const writer = writable.getWriter();
   const pump = async () => {
-    try {
-      await writer.write(first.value);
-      for (let next = await plain.read(); !next.done; next = await plain.read()) await writer.write(next.value);
-      await writer.close();
-    } catch (e) {
-      const failure = readFailure(segments[0]!.blobId, e);
-      if (!isS3Error(failure)) console.error('read failed mid-body', segments[0]!.blobId, failure.message);
-      // Errors the body, which aborts the response: no byte that did not authenticate is sent.
-      await Promise.all([writer.abort(e), plain.cancel(e)]).catch(() => {});
+    for (let chunk: Uint8Array | undefined = first.value; chunk; ) {
+      try {
+        await writer.write(chunk);
+      } catch (e) {
+        // The response was cancelled (the client went away): stop reading.
+        await plain.cancel(e).catch(() => {});
+        return;
+      }
+      try {
+        const next = await plain.read();
+        chunk = next.done ? undefined : next.value;
+      } catch (e) {
+        const failure = readFailure(segments[0]!.blobId, e);
+        if (!isS3Error(failure)) console.error('read failed mid-body', segments[0]!.blobId, failure.message);
+        // Errors the body, which aborts the response: no byte that did not authenticate is sent.
+        await Promise.all([writer.abort(e), plain.cancel(e)]).catch(() => {});
+        return;
+      }
     }
+    await writer.close().catch(() => {}); // a failed close is a client that went away
   };
   void pump();
   return readable;
