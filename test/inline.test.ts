@@ -14,18 +14,12 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobColumn, getBytes, storedBlobs, trashedBlobs } from './helpers/objects';
+import { blobColumn, getBytes, sseModes, storedBlobs, trashedBlobs } from './helpers/objects';
 import { type Service, startService } from './helpers/service';
 import { tempDir } from './helpers/temp';
 
 const bucket = 'inline';
-const customerKey = randomBytes(32);
-const ssec = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: customerKey.toString('base64') } as const;
-const MODES = {
-  'SSE-S3': { write: {}, read: {} },
-  'SSE-KMS': { write: { ServerSideEncryption: 'aws:kms' }, read: {} },
-  'SSE-C': { write: ssec, read: ssec },
-} as const;
+const { ssec, modes: MODES, names } = sseModes();
 
 let svc: Service;
 beforeAll(async () => {
@@ -43,7 +37,7 @@ const inlineBytes = async (key: string) => {
 const put = (Key: string, Body: Uint8Array, extra: Record<string, unknown> = {}) => svc.client.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ...extra }));
 const md5 = (b: Uint8Array) => `"${createHash('md5').update(b).digest('hex')}"`;
 
-describe.each(Object.keys(MODES) as (keyof typeof MODES)[])('%s', (mode) => {
+describe.each(names)('%s', (mode) => {
   const { write, read } = MODES[mode];
   const key = `small-${mode}`;
   const body = randomBytes(4096);

@@ -1,6 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 /** The whole body of a GetObject, with any extra request fields (Range, SSE-C key, PartNumber…). */
+/**
+ * The three SSE modes as an SDK request asks for them: the fields of a write and of a read, under
+ * one random customer key (`ssec`) for SSE-C.
+ */
+export function sseModes() {
+  const ssec = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: randomBytes(32).toString('base64') } as const;
+  const modes = {
+    'SSE-S3': { write: {}, read: {} },
+    'SSE-KMS': { write: { ServerSideEncryption: 'aws:kms' }, read: {} },
+    'SSE-C': { write: ssec, read: ssec },
+  } as const;
+  return { ssec, modes, names: Object.keys(modes) as (keyof typeof modes)[] };
+}
+
 export async function getBytes(client: S3Client, Bucket: string, Key: string, extra: Record<string, unknown> = {}): Promise<Buffer> {
   const got = await client.send(new GetObjectCommand({ Bucket, Key, ...extra }));
   return Buffer.from(await got.Body!.transformToByteArray());
