@@ -191,14 +191,13 @@ export async function readSegments(blobs: BlobStore, segments: Segment[], range:
 }
 
 /**
- * What reading stored bytes failed with: damaged data (logged), an S3 error or a bug (a type or
- * range error) as it is, and anything else a storage failure: the only other source of failure
- * in a read is R2's body stream.
+ * What reading stored bytes failed with: damaged data (logged), an S3 error as it is, and anything
+ * else marked as storage's (R2's body stream is the only other source of failure in a read;
+ * storageOutage still takes a marked type or range error for the bug it is).
  */
 function readFailure(blobId: string, e: unknown): Error {
   if (e instanceof FormatError) return damaged(blobId, e.message);
-  if (isS3Error(e) || e instanceof TypeError || e instanceof RangeError) return e;
-  return storageError(e);
+  return isS3Error(e) ? e : storageError(e);
 }
 
 async function readPiece(blobs: BlobStore, piece: Piece): Promise<ReadableStream<Uint8Array>> {
